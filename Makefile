@@ -1,0 +1,55 @@
+# The README's two commands are `make demo` and `make test`; everything else here serves them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON        ?= python3
+VENV          := .venv
+BIN           := $(VENV)/bin
+VENV_STAMP    := $(VENV)/.deps-installed
+COLLECTION    := build/ansible_collections/arcdata/sqlmi
+# ansible-test downloads pip's bootstrap script from a host this machine cannot reach; the
+# stand-in does the same offline. The version is the pip that ansible-core 2.19's ansible-test uses.
+GET_PIP       := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+PYTEST        := $(BIN)/python -m pytest
+export PATH   := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help venv test demo sanity sandbox-tests build-tree pip-bootstrap clean constraints
+
+help:
+	@echo "make demo   start the two-site sandbox and run the DR drill"
+	@echo "make test   sanity, unit and sandbox conformance tests (what CI runs)"
+
+# The virtualenv is rebuilt only when a requirements file changes.
+venv: $(VENV_STAMP)
+$(VENV_STAMP): requirements.txt requirements-dev.txt constraints-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints-dev.txt
+	touch $@
+
+pip-bootstrap: $(GET_PIP)
+$(GET_PIP): | devtools/get_pip_standin.py
+	mkdir -p $(dir $@)
+	cp devtools/get_pip_standin.py $@
+
+build-tree: venv
+	$(BIN)/python devtools/sync_build_tree.py . $(COLLECTION)
+
+test: sanity sandbox-tests
+
+sanity: build-tree pip-bootstrap
+	cd $(COLLECTION) && ansible-test sanity --python 3.11 --color no
+
+sandbox-tests: venv
+	$(PYTEST) tests/sandbox
+
+demo: venv
+	$(BIN)/python -m sandbox.demo
+
+constraints: venv
+	{ echo "# Full, pinned set of development packages (pip freeze of requirements-dev.txt on Python 3.11)."; \
+	  echo "# Regenerate with: make constraints"; \
+	  $(BIN)/python -m pip freeze --exclude pip; } > constraints-dev.txt
+
+clean:
+	-$(BIN)/python -m sandbox down 2>/dev/null
+	rm -rf build $(VENV) .sandbox

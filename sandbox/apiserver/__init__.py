@@ -1,0 +1,1 @@
+"""A Kubernetes API server emulator: discovery, CRDs with structural schemas, CRUD, watch, persistence."""

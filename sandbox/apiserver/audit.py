@@ -1,0 +1,30 @@
+"""The audit log: one JSON line per request, for tests and benchmarks (never the request bodies)."""
+import json
+import time
+
+
+class AuditLog:
+    def __init__(self, path):
+        self._file = open(path, "a", buffering=1, encoding="utf-8")  # line-buffered: readers see whole lines
+
+    def record(self, info, code, started, dry_run, user_agent, fault=None):
+        entry = {
+            "ts": round(started, 6),
+            "verb": info.verb,
+            "apiGroup": info.group,
+            "apiVersion": info.version,
+            "resource": info.audit_resource,
+            "namespace": info.namespace,
+            "name": info.name,
+            "path": info.path,
+            "code": code,
+            "duration_ms": round((time.time() - started) * 1000, 3),
+            "dry_run": dry_run,
+            "user_agent": user_agent,
+        }
+        if fault:
+            entry["fault"] = fault
+        self._file.write(json.dumps(entry) + "\n")
+
+    def close(self):
+        self._file.close()

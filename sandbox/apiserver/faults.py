@@ -1,0 +1,75 @@
+"""Fault injection, configured at run time: error codes at a rate, latency, dropped connections.
+
+Rules match on verb and resource ("*" for any); the first matching rule decides. An error rule
+answers with its status code instead of doing the request. A drop rule cuts the connection
+either before the request is processed or after it was (the write happened, the client never
+heard): the second is the case that tests whether a client's retry is idempotent.
+"""
+import random
+
+from . import errors
+
+_REASONS = {429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout",
+            409: "Conflict", 502: "BadGateway"}
+_RULE_FIELDS = {"verb", "resource", "namespace", "code", "rate", "retry_after", "latency_ms", "drop", "count"}
+
+
+class FaultRule:
+    def __init__(self, spec):
+        unknown = set(spec) - _RULE_FIELDS
+        if unknown:
+            raise ValueError(f"unknown fault rule fields: {sorted(unknown)}; allowed: {sorted(_RULE_FIELDS)}")
+        self.spec = dict(spec)
+        self.verb = spec.get("verb", "*")
+        self.resource = spec.get("resource", "*")
+        self.namespace = spec.get("namespace", "*")
+        self.code = spec.get("code")
+        self.rate = float(spec.get("rate", 1.0))
+        self.retry_after = spec.get("retry_after")
+        self.latency_ms = float(spec.get("latency_ms", 0))
+        self.drop = spec.get("drop")  # None, "before" or "after"
+        self.remaining = spec.get("count")  # fire at most this many times (None: unlimited)
+        if self.drop not in (None, "before", "after"):
+            raise ValueError(f"drop must be 'before' or 'after', got {self.drop!r}")
+        if self.code is not None and int(self.code) not in _REASONS:
+            raise ValueError(f"code must be one of {sorted(_REASONS)}, got {self.code!r}")
+        if not 0 <= self.rate <= 1:
+            raise ValueError(f"rate must be between 0 and 1, got {self.rate!r}")
+
+    def matches(self, info):
+        return (self.verb in ("*", info.verb) and self.resource in ("*", info.resource, info.audit_resource)
+                and self.namespace in ("*", info.namespace))
+
+    def fires(self, rng):
+        if self.remaining is not None and self.remaining <= 0:
+            return False
+        fired = rng.random() < self.rate
+        if fired and self.remaining is not None:
+            self.remaining -= 1
+        return fired
+
+    def error(self):
+        code = int(self.code)
+        headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+        if code in (429, 503) and not headers:
+            headers["Retry-After"] = "1"
+        return errors.ApiError(code, _REASONS[code], f"injected fault: {_REASONS[code]}", headers=headers)
+
+
+class Faults:
+    def __init__(self, seed=None):
+        self.rules = []
+        self._rng = random.Random(seed)
+
+    def configure(self, specs):
+        self.rules = [FaultRule(s) for s in specs]
+
+    def describe(self):
+        return [r.spec for r in self.rules]
+
+    def pick(self, info):
+        """The rule that fires for this request, or None."""
+        for rule in self.rules:
+            if rule.matches(info) and rule.fires(self._rng):
+                return rule
+        return None

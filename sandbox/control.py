@@ -1,0 +1,122 @@
+"""The sandbox as a whole: bring both sites up, report on them, take them down, simulate disasters."""
+import json
+import secrets
+import shutil
+import socket
+from pathlib import Path
+
+from . import inventory, kubeconfig, pki, supervisor
+from .layout import (DEFAULT_ADDRESSES, DEFAULT_API_PORT, DEFAULT_NAMESPACE, PROFILES, SITE_NAMES, SiteConfig,
+                     site_files, write_private)
+from .supervisor import COMPONENTS, SandboxError
+
+
+def _free_port(address):
+    with socket.socket() as probe:
+        probe.bind((address, 0))
+        return probe.getsockname()[1]
+
+
+class Sandbox:
+    def __init__(self, runtime_dir):
+        self.runtime_dir = Path(runtime_dir).resolve()
+        self.config_path = self.runtime_dir / "sandbox.json"
+        self.inventory_path = self.runtime_dir / "inventory.yml"
+        self.files = {name: site_files(self.runtime_dir, name) for name in SITE_NAMES}
+
+    # -- configuration ----------------------------------------------------------------------------
+    def exists(self):
+        return self.config_path.exists()
+
+    def sites(self):
+        if not self.exists():
+            raise SandboxError(f"no sandbox in {self.runtime_dir}; run `python -m sandbox up` first")
+        return {name: self.files[name].load_config() for name in SITE_NAMES}
+
+    def _create(self, profile, api_port):
+        if profile not in PROFILES:
+            raise SandboxError(f"--profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+        self.runtime_dir.mkdir(parents=True, exist_ok=True)
+        for name in SITE_NAMES:
+            address = DEFAULT_ADDRESSES[name]
+            port = api_port if api_port else _free_port(address)
+            site = SiteConfig(name=name, address=address, api_port=port, namespace=DEFAULT_NAMESPACE,
+                              profile=profile)
+            self.files[name].save_config(site)
+        self.config_path.write_text(json.dumps({"profile": profile, "sites": list(SITE_NAMES)}, indent=2) + "\n")
+
+    def _prepare_site(self, site):
+        files = self.files[site.name]
+        pki.ensure_site_pki(files, site)
+        for secret_file in (files.token, files.ops_token):
+            if not secret_file.exists():
+                write_private(secret_file, secrets.token_urlsafe(32) + "\n")
+        kubeconfig.write(files, site, files.token.read_text().strip())
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def up(self, profile=None, api_port=DEFAULT_API_PORT):
+        """Start both sites (creating them on first use); a running sandbox is reused as it is."""
+        if self.exists():
+            current = json.loads(self.config_path.read_text())["profile"]
+            if profile and profile != current:
+                raise SandboxError(f"the sandbox in {self.runtime_dir} runs profile {current!r}; "
+                                   f"run `python -m sandbox down` before starting it with {profile!r}")
+        else:
+            self._create(profile or "current", api_port)
+        sites = self.sites()
+        for site in sites.values():
+            self.start_site(site.name)
+        inventory.write(self.inventory_path, sites, self.files)
+        return self.status()
+
+    def start_site(self, name):
+        site = self.sites()[self._check_site(name)]
+        files = self.files[name]
+        self._prepare_site(site)
+        for component in COMPONENTS:
+            supervisor.start(files, component)
+        supervisor.wait_ready(files, site, files.token.read_text().strip())
+
+    def kill_site(self, name):
+        """A disaster: every process of the site dies at once (SIGKILL); its state stays on disk."""
+        files = self.files[self._check_site(name)]
+        for component in COMPONENTS:
+            supervisor.stop(files, component, hard=True)
+
+    def down(self, keep_state=False):
+        """Stop every process the sandbox started; remove its runtime directory unless asked to keep it."""
+        if not self.runtime_dir.exists():
+            return
+        for files in self.files.values():
+            for component in COMPONENTS:
+                supervisor.stop(files, component)
+        if not keep_state:
+            shutil.rmtree(self.runtime_dir)
+
+    def _check_site(self, name):
+        if name not in SITE_NAMES:
+            raise SandboxError(f"--site must be one of {', '.join(SITE_NAMES)}, got {name!r}")
+        return name
+
+    # -- reporting --------------------------------------------------------------------------------
+    def status(self):
+        if not self.exists():
+            return {"runtime_dir": str(self.runtime_dir), "exists": False, "sites": {}}
+        report = {"runtime_dir": str(self.runtime_dir), "exists": True,
+                  "profile": json.loads(self.config_path.read_text())["profile"],
+                  "inventory": str(self.inventory_path), "sites": {}}
+        for name, site in self.sites().items():
+            files = self.files[name]
+            pids = {c: supervisor.running_pid(files, c) for c in COMPONENTS}
+            report["sites"][name] = {
+                "api_url": site.api_url,
+                "kubeconfig": str(files.kubeconfig),
+                "context": site.context,
+                "namespace": site.namespace,
+                "state_dir": str(files.dir),
+                "audit_log": str(files.audit_log),
+                "running": all(pids.values()),
+                "components": {c: {"running": bool(pid), "pid": pid} for c, pid in pids.items()},
+                "inventory": str(self.inventory_path),
+            }
+        return report

@@ -1,0 +1,86 @@
+"""Where a sandbox lives: its runtime directory, its two sites, and each site's files.
+
+Everything a running sandbox needs is under one runtime directory (git-ignored `.sandbox/` in the
+checkout by default, or `$ARC_SANDBOX_DIR`), so tests can run their own sandbox beside a
+developer's without touching it.
+"""
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SITE_NAMES = ("primary", "secondary")
+# Each site has its own loopback address, so both can listen on the usual API port.
+DEFAULT_ADDRESSES = {"primary": "127.10.0.1", "secondary": "127.20.0.1"}
+DEFAULT_API_PORT = 6443
+DEFAULT_NAMESPACE = "arc"
+PROFILES = ("current", "2022-01")
+
+
+def default_runtime_dir():
+    return Path(os.environ.get("ARC_SANDBOX_DIR") or REPO_ROOT / ".sandbox")
+
+
+@dataclass
+class SiteConfig:
+    name: str
+    address: str
+    api_port: int
+    namespace: str
+    profile: str
+
+    @property
+    def context(self):
+        return f"arc-{self.name}"
+
+    @property
+    def api_url(self):
+        return f"https://{self.address}:{self.api_port}"
+
+
+class SiteFiles:
+    """The files of one site; the private ones are created with mode 0600."""
+
+    def __init__(self, site_dir):
+        self.dir = Path(site_dir)
+        self.config = self.dir / "site.json"
+        self.database = self.dir / "state.db"
+        self.pki = self.dir / "pki"
+        self.ca_cert = self.pki / "ca.crt"
+        self.ca_key = self.pki / "ca.key"
+        self.server_cert = self.pki / "apiserver.crt"
+        self.server_key = self.pki / "apiserver.key"
+        self.token = self.dir / "token"
+        self.ops_token = self.dir / "ops-token"
+        self.kubeconfig = self.dir / "kubeconfig"
+        self.audit_log = self.dir / "audit.jsonl"
+
+    def pid_file(self, component):
+        return self.dir / f"{component}.pid"
+
+    def log_file(self, component):
+        return self.dir / f"{component}.log"
+
+    def load_config(self):
+        return SiteConfig(**json.loads(self.config.read_text()))
+
+    def save_config(self, config):
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.config.write_text(json.dumps(asdict(config), indent=2) + "\n")
+
+
+def site_files(runtime_dir, name):
+    return SiteFiles(Path(runtime_dir) / "sites" / name)
+
+
+def write_private(path, content):
+    """Write a secret-bearing file readable by its owner only, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w" if isinstance(content, str) else "wb") as handle:
+        handle.write(content)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
