@@ -11,6 +11,10 @@ import shutil
 import subprocess
 import sys
 
+# Kept between runs: the build tree's own git repository (ansible-test lists content with git, and
+# would otherwise find the checkout's, where build/ is ignored) and ansible-test's results.
+KEPT_DIRS = {".git", "tests/output"}
+
 
 def source_files(root):
     listing = subprocess.run(
@@ -23,8 +27,7 @@ def source_files(root):
 def copied_files(dest):
     found = set()
     for directory, subdirs, files in os.walk(dest):
-        # ansible-test writes its results here; keep them between runs
-        subdirs[:] = [d for d in subdirs if os.path.relpath(os.path.join(directory, d), dest) != "tests/output"]
+        subdirs[:] = [d for d in subdirs if os.path.relpath(os.path.join(directory, d), dest) not in KEPT_DIRS]
         found.update(os.path.relpath(os.path.join(directory, f), dest) for f in files)
     return found
 
@@ -45,6 +48,8 @@ def main():
     root = os.path.abspath(sys.argv[1])
     dest = os.path.abspath(sys.argv[2])
     os.makedirs(dest, exist_ok=True)
+    if not os.path.isdir(os.path.join(dest, ".git")):
+        subprocess.run(["git", "init", "--quiet", dest], check=True)
     sync(root, dest)
 
 

@@ -60,6 +60,15 @@ def start(files, component):
         process = subprocess.Popen(_command(component, files), stdin=subprocess.DEVNULL, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True, cwd=str(REPO_ROOT), env=env)
     files.pid_file(component).write_text(str(process.pid))
+    _wait_exec(files, component, process)
+
+
+def _wait_exec(files, component, process, timeout=2.0):
+    """Right after fork the child's /proc cmdline is still empty, so `running_pid` would not yet
+    recognise it (and `wait_ready` would give up at once): wait until it does, or the child died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None and not running_pid(files, component):
+        time.sleep(0.01)
 
 
 def _wait_gone(pid, timeout):

@@ -42,7 +42,7 @@ class ApiServer:
     # -- cross-cutting ----------------------------------------------------------------------------
     def _authorized(self, request, token):
         header = request.headers.get("Authorization", "")
-        scheme, _, given = header.partition(" ")
+        scheme, given = header.partition(" ")[::2]
         return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
     @web.middleware

@@ -30,7 +30,7 @@ def _ensure_data_controller(objects, site):
         return
     body = data_controller(site)
     body["apiVersion"] = dc_type.api_version(version)
-    created, _ = objects.create(dc_type, version, site.namespace, body)
+    created = objects.create(dc_type, version, site.namespace, body)[0]
     created["status"] = {**data_controller_status(), "observedGeneration": created["metadata"]["generation"]}
     objects.update(dc_type, version, site.namespace, created["metadata"]["name"], created, subresource="status")
 

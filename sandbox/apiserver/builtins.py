@@ -18,6 +18,9 @@ from .schema import CompiledSchema
 _OPEN_OBJECT = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_EVENT_STRING_FIELDS = {field: {"type": "string"} for field in (
+    "reason", "message", "type", "firstTimestamp", "lastTimestamp", "eventTime", "action", "reportingComponent",
+    "reportingInstance")}
 
 
 def _root(**properties):
@@ -89,8 +92,8 @@ class SecretBehaviour(Behaviour):
             except (binascii.Error, ValueError):
                 causes.append(_cause(f"data[{key}]", "Invalid value: \"<secret contents redacted>\": "
                                      "illegal base64 data"))
-        if old is not None and old.get("immutable") and (obj.get("data") != old.get("data")
-                                                          or obj.get("immutable") is not True):
+        data_changed = old is not None and (obj.get("data") != old.get("data") or obj.get("immutable") is not True)
+        if data_changed and old.get("immutable"):
             causes.append(_cause("data", "Forbidden: field is immutable when `immutable` is set", "FieldValueForbidden"))
         if old is not None and obj.get("type") != old.get("type"):
             causes.append(_cause("type", f"Invalid value: \"{obj.get('type')}\": field is immutable"))
@@ -259,11 +262,8 @@ def builtin_types():
                  _root(spec=_OPEN_OBJECT, status=_OPEN_OBJECT), short_names=["svc"], categories=["all"],
                  has_status=True),
         _builtin("", "v1", "Event", "events", True, EventBehaviour(),
-                 _root(**{f: {"type": "string"} for f in (
-                     "reason", "message", "type", "firstTimestamp", "lastTimestamp", "eventTime", "action",
-                     "reportingComponent", "reportingInstance")},
-                       involvedObject=_OPEN_OBJECT, related=_OPEN_OBJECT, source=_OPEN_OBJECT,
-                       series=_OPEN_OBJECT, count={"type": "integer"}),
+                 _root(involvedObject=_OPEN_OBJECT, related=_OPEN_OBJECT, source=_OPEN_OBJECT,
+                       series=_OPEN_OBJECT, count={"type": "integer"}, **_EVENT_STRING_FIELDS),
                  short_names=["ev"]),
         _builtin("coordination.k8s.io", "v1", "Lease", "leases", True, LeaseBehaviour(),
                  _root(spec={"type": "object", "properties": {

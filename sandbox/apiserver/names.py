@@ -47,7 +47,7 @@ def dns_1035_label_errors(name):
 
 def qualified_name_errors(key):
     """Label and annotation keys: an optional DNS subdomain prefix, '/', and a name of at most 63 characters."""
-    prefix, _, name = key.rpartition("/")
+    prefix, name = key.rpartition("/")[::2]
     errors = []
     if prefix:
         errors.extend(f"prefix part {e}" for e in dns_subdomain_errors(prefix))

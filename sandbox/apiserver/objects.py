@@ -20,6 +20,8 @@ METADATA_FIELDS = {"name", "generateName", "namespace", "uid", "resourceVersion"
 SERVER_SET_METADATA = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds",
                        "selfLink")
 FIELD_VALIDATION = ("Ignore", "Warn", "Strict")
+# generateName suffixes, as the server makes them: no vowels, no look-alike characters
+GENERATED_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 class Allocator:
@@ -154,7 +156,7 @@ class Objects:
         return served(rtype, version, obj)
 
     def delete_collection(self, rtype, version, namespace, label_match, field_match, options=None, dry_run=False):
-        items, _ = self.list(rtype, version, namespace, label_match, field_match)
+        items = self.list(rtype, version, namespace, label_match, field_match)[0]
         for item in items:
             self.delete(rtype, version, item["metadata"].get("namespace", ""), item["metadata"]["name"], options,
                         dry_run)
@@ -325,7 +327,7 @@ def _initialise_metadata(rtype, metadata):
         if not prefix:
             raise errors.invalid(rtype, "", [errors.field_cause(
                 "metadata.name", "Required value: name or generateName is required", "FieldValueRequired")])
-        metadata["name"] = prefix + "".join(secrets.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
+        metadata["name"] = prefix + "".join(secrets.choice(GENERATED_NAME_ALPHABET) for unused in range(5))
     for key in SERVER_SET_METADATA:
         metadata.pop(key, None)
     metadata["uid"] = str(uuid.uuid4())
@@ -343,7 +345,7 @@ def _metadata_causes(metadata):
             causes += [errors.field_cause(f"metadata.{field}", f'Invalid value: "{key}": {e}')
                        for e in names.qualified_name_errors(key)]
             if field == "labels":
-                causes += [errors.field_cause(f"metadata.labels", f'Invalid value: "{value}": {e}')
+                causes += [errors.field_cause("metadata.labels", f'Invalid value: "{value}": {e}')
                            for e in names.label_value_errors(value)]
             elif not isinstance(value, str):
                 causes.append(errors.field_cause(f"metadata.annotations[{key}]", "Invalid value: must be a string"))

@@ -44,11 +44,15 @@ def parse_label_selector(text):
             requirements.append(_equality_requirement(key, operator, value))
         elif match := _EXISTS.match(part):
             negated, key = match.groups()
-            requirements.append((lambda k, neg: lambda labels: (k in labels) != neg)(key, bool(negated)))
+            requirements.append(_exists_requirement(key, bool(negated)))
         else:
             raise errors.bad_request(f"unable to parse requirement: found '{part.strip()}', expected: in, notin, "
                                      "=, ==, !=, gt, lt")
     return lambda labels: all(req(labels or {}) for req in requirements)
+
+
+def _exists_requirement(key, negated):
+    return lambda labels: (key in labels) != negated
 
 
 def _set_requirement(key, operator, allowed):

@@ -42,7 +42,8 @@ class Store:
 
     def list(self, key, namespace=None):
         """Objects of one kind, in namespace/name order (etcd's key order); all namespaces if None."""
-        found = [obj for (k, ns, _), obj in self._objects.items() if k == key and (namespace is None or ns == namespace)]
+        found = [obj for (k, ns, unused), obj in self._objects.items()
+                 if k == key and (namespace is None or ns == namespace)]
         found.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
         return [copy.deepcopy(o) for o in found]
 
@@ -99,7 +100,7 @@ class Store:
                 self._objects.pop(ident, None)
         for event in events:
             self._remember(event)
-        return [copy.deepcopy(obj) for _, _, obj in stored]
+        return [copy.deepcopy(change[2]) for change in stored]
 
     def _remember(self, event):
         if len(self._events) == self._events.maxlen:
