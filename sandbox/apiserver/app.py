@@ -7,6 +7,7 @@ import time
 from aiohttp import web
 
 from . import bodies, discovery, errors, openapi, requestinfo, selectors, tables, watch
+from .objects import FIELD_VALIDATION
 from .patching import APPLY_PATCH
 
 OPS_PREFIX = "/_sandbox/"
@@ -176,15 +177,15 @@ class ApiServer:
         if info.name:
             raise errors.method_not_allowed("POST")
         body = await bodies.read(request, bodies.OBJECT_TYPES)
-        obj, warnings = self.objects.create(rtype, info.version, info.namespace, body, _dry_run(request),
-                                            request.query.get("fieldValidation", "Warn"))
+        obj, warnings = self.objects.create(rtype, info.version, info.namespace, body, _dry_run(request, info.verb),
+                                            _field_validation(request, info.verb))
         return json_response(obj, status=201, headers=_warning_headers(warnings))
 
     async def _update(self, request, info, rtype):
         body = await bodies.read(request, bodies.OBJECT_TYPES)
         obj, warnings = self.objects.update(rtype, info.version, info.namespace, info.name, body,
-                                            info.subresource or None, _dry_run(request),
-                                            request.query.get("fieldValidation", "Warn"))
+                                            info.subresource or None, _dry_run(request, info.verb),
+                                            _field_validation(request, info.verb))
         return json_response(obj, headers=_warning_headers(warnings))
 
     async def _patch(self, request, info, rtype):
@@ -195,17 +196,19 @@ class ApiServer:
                                                 + ([] if rtype.custom else ["application/strategic-merge-patch+json"]))
         patch = await bodies.read(request, bodies.PATCH_TYPES)
         obj, warnings = self.objects.patch(rtype, info.version, info.namespace, info.name, content_type, patch,
-                                           info.subresource or None, _dry_run(request),
-                                           request.query.get("fieldValidation", "Warn"))
+                                           info.subresource or None, _dry_run(request, info.verb),
+                                           _field_validation(request, info.verb))
         return json_response(obj, headers=_warning_headers(warnings))
 
     async def _delete(self, request, info, rtype):
         options = await bodies.read_optional(request)
         if "propagationPolicy" in request.query:
             options["propagationPolicy"] = request.query["propagationPolicy"]
-        dry_run = _dry_run(request) or options.get("dryRun") == ["All"]
+        dry_run = _dry_run(request, info.verb) or options.get("dryRun") == ["All"]
         obj = self.objects.delete(rtype, info.version, info.namespace, info.name, options, dry_run)
-        if rtype.custom or rtype.plural == "namespaces" or obj["metadata"].get("deletionTimestamp"):
+        # A namespace, or an object still pending on finalizers, comes back as it is; one deleted at once is
+        # answered with a Status, custom resources included (their store does not set ReturnDeletedObject).
+        if rtype.plural == "namespaces" or obj["metadata"].get("deletionTimestamp"):
             return json_response(obj)
         details = {"name": info.name, "kind": rtype.plural, "uid": obj["metadata"]["uid"]}
         if rtype.group:
@@ -217,7 +220,7 @@ class ApiServer:
         options = await bodies.read_optional(request)
         label_match, field_match = self._selectors(request, rtype)
         items = self.objects.delete_collection(rtype, info.version, info.namespace or None, label_match, field_match,
-                                               options, _dry_run(request))
+                                               options, _dry_run(request, info.verb))
         return json_response({"apiVersion": rtype.api_version(info.version), "kind": rtype.list_kind,
                               "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": items})
 
@@ -238,12 +241,30 @@ class ApiServer:
         return json_response({"error": "unknown operation"}, status=404)
 
 
-def _dry_run(request):
+# The options object each verb's query parameters are validated as (422 names it, as a real server does).
+OPTIONS_KIND = {"create": "CreateOptions", "update": "UpdateOptions", "patch": "PatchOptions",
+                "delete": "DeleteOptions", "deletecollection": "DeleteOptions"}
+
+
+def _option_cause(name, value, allowed):
+    supported = ", ".join(f'"{a}"' for a in allowed)
+    return errors.field_cause(name, f'Unsupported value: "{value}": supported values: {supported}',
+                              "FieldValueNotSupported")
+
+
+def _dry_run(request, verb):
     values = request.query.getall("dryRun", [])
-    for value in values:
-        if value != "All":
-            raise errors.bad_request(f'Invalid dry run value: "{value}"; supported values: "All"')
+    causes = [_option_cause("dryRun", v, ["All"]) for v in values if v != "All"]
+    if causes:
+        raise errors.invalid_options(OPTIONS_KIND[verb], causes)
     return bool(values)
+
+
+def _field_validation(request, verb):
+    value = request.query.get("fieldValidation") or "Warn"
+    if value not in FIELD_VALIDATION:
+        raise errors.invalid_options(OPTIONS_KIND[verb], [_option_cause("fieldValidation", value, FIELD_VALIDATION)])
+    return value
 
 
 def _int_param(request, name):

@@ -4,6 +4,7 @@ import json
 import yaml
 
 from . import errors, patching
+from .protobuf import PROTOBUF, decode_object
 
 MAX_BODY_BYTES = 3 * 1024 * 1024  # kube-apiserver's limit for a request body
 OBJECT_TYPES = ("application/json", "application/yaml")
@@ -21,13 +22,16 @@ async def read(request, accepted):
         # kube-apiserver decodes a body sent without Content-Type with its first serializer (JSON); the
         # official Python client sends creates and replaces of custom objects without one
         content_type = "application/json"
-    if content_type not in accepted:
+    protobuf = content_type == PROTOBUF and accepted == OBJECT_TYPES
+    if content_type not in accepted and not protobuf:
         raise errors.unsupported_media_type(content_type, list(accepted))
     raw = await request.read()
     if len(raw) > MAX_BODY_BYTES:
         raise errors.ApiError(413, "RequestEntityTooLarge", f"Request entity too large: limit is {MAX_BODY_BYTES}")
     if not raw.strip():
         raise errors.bad_request("the body of the request was empty")
+    if protobuf:
+        return decode_object(raw, accepted)
     try:
         if content_type in ("application/yaml", patching.APPLY_PATCH):
             return yaml.safe_load(raw)

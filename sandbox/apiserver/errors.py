@@ -67,6 +67,13 @@ def invalid(rtype, name, causes):
     return ApiError(422, "Invalid", f'{kind} "{name}" is invalid: {summary}', details)
 
 
+def invalid_options(options_kind, causes):
+    """422 for bad query options (dryRun, fieldValidation), reported against the meta.k8s.io options kind."""
+    rendered = "; ".join(f"{c['field']}: {c['message']}" for c in causes)
+    return ApiError(422, "Invalid", f'{options_kind}.meta.k8s.io "" is invalid: {rendered}',
+                    {"group": "meta.k8s.io", "kind": options_kind, "causes": causes})
+
+
 def field_cause(field, message, reason="FieldValueInvalid"):
     return {"reason": reason, "message": message, "field": field}
 

@@ -167,9 +167,6 @@ class Objects:
         """The object to store for a write of `body` over `old` (None on create), and warnings."""
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request must be a JSON object")
-        if field_validation not in FIELD_VALIDATION:
-            raise errors.bad_request(f'fieldValidation must be one of "Ignore", "Warn" or "Strict", '
-                                     f'got "{field_validation}"')
         obj = copy.deepcopy(body)
         _check_type_meta(rtype, version, obj)
         metadata = obj.get("metadata")
@@ -289,12 +286,14 @@ class Objects:
                 if not any(r.get("uid") == owner_uid for r in refs):
                     continue
                 remaining = [r for r in refs if r.get("uid") != owner_uid]
-                if propagation == "Orphan":
+                if propagation == "Orphan" or any(self.store.exists_uid(r.get("uid")) for r in remaining):
+                    # orphaned, or kept by another owner: the garbage collector drops the reference to the
+                    # deleted owner, as it drops any dangling one
                     dependent["metadata"]["ownerReferences"] = remaining
                     if not remaining:
                         del dependent["metadata"]["ownerReferences"]
                     self.store.put(rtype.key, dependent)
-                elif not any(self.store.exists_uid(r.get("uid")) for r in remaining):
+                else:
                     self.delete(rtype, rtype.storage_version, dependent["metadata"].get("namespace", ""),
                                 dependent["metadata"]["name"], {"propagationPolicy": propagation})
 
@@ -306,6 +305,9 @@ def _check_type_meta(rtype, version, obj):
         raise errors.bad_request(f"the API version in the data ({api_version}) does not match the expected API "
                                  f"version ({expected})")
     if kind and kind != rtype.kind:
+        if rtype.custom:  # custom resources: the type meta is validated like a field
+            name = (obj.get("metadata") or {}).get("name", "")
+            raise errors.invalid(rtype, name, [errors.field_cause("kind", f'Invalid value: "{kind}": must be {rtype.kind}')])
         raise errors.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({rtype.kind})")
     obj["apiVersion"], obj["kind"] = expected, rtype.kind
 

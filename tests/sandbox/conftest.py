@@ -55,8 +55,11 @@ class Site:
         return client.CoreV1Api(self.api_client())
 
     def kubectl(self, *args, check=True, input=None, timeout=60):
+        """kubectl with the site's kubeconfig and a discovery cache of this sandbox's own: ~/.kube/cache may
+        hold the discovery of another sandbox that once listened on the same address and port."""
         env = dict(os.environ, KUBECONFIG=self.kubeconfig)
-        result = subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, input=input,
+        cache = f"--cache-dir={self.runtime_dir}/kubectl-cache"
+        result = subprocess.run(["kubectl", cache, *args], env=env, capture_output=True, text=True, input=input,
                                 timeout=timeout, check=False)
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n"
