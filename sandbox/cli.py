@@ -5,7 +5,7 @@ import sys
 import urllib.error
 
 from .control import Sandbox
-from .layout import DEFAULT_API_PORT, PROFILES, SITE_NAMES, default_runtime_dir
+from .layout import PROFILES, SITE_NAMES, default_api_port, default_runtime_dir
 from .ops import SiteOps
 from .supervisor import SandboxError
 
@@ -60,7 +60,7 @@ def parser():
     commands = top.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start both sites (reuses a running sandbox)")
     up.add_argument("--profile", choices=PROFILES, help="Arc release to emulate (default: current)")
-    up.add_argument("--api-port", type=int, default=DEFAULT_API_PORT,
+    up.add_argument("--api-port", type=int, default=default_api_port(),
                     help="API port on each site's address; 0 picks free ports (default: %(default)s)")
     down = commands.add_parser("down", help="stop everything the sandbox started and remove its state")
     down.add_argument("--keep-state", action="store_true", help="keep the runtime directory")

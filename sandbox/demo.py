@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from .control import Sandbox
-from .layout import default_runtime_dir
+from .layout import default_api_port, default_runtime_dir
 from .supervisor import SandboxError
 
 
@@ -40,7 +40,7 @@ def main():
     sandbox = Sandbox(default_runtime_dir())
     was_running = sandbox.exists() and all(s["running"] for s in sandbox.status()["sites"].values())
     say("Starting the sandbox: two emulated Arc sites, each its own HTTPS Kubernetes API")
-    report = sandbox.up()
+    report = sandbox.up(api_port=default_api_port())
     try:
         for name, site in report["sites"].items():
             show_site(name, site)

@@ -22,6 +22,11 @@ def default_runtime_dir():
     return Path(os.environ.get("ARC_SANDBOX_DIR") or REPO_ROOT / ".sandbox")
 
 
+def default_api_port():
+    """6443 unless $ARC_SANDBOX_API_PORT says otherwise (0: free ports, for a sandbox beside another)."""
+    return int(os.environ.get("ARC_SANDBOX_API_PORT", DEFAULT_API_PORT))
+
+
 @dataclass
 class SiteConfig:
     name: str
