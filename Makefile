@@ -13,11 +13,11 @@ GET_PIP       := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST        := $(BIN)/python -m pytest
 export PATH   := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv test demo sanity sandbox-tests build-tree pip-bootstrap clean constraints
+.PHONY: help venv test demo sanity lint sandbox-tests build-tree pip-bootstrap clean constraints
 
 help:
 	@echo "make demo   start the two-site sandbox and run the DR drill"
-	@echo "make test   sanity, unit and sandbox conformance tests (what CI runs)"
+	@echo "make test   ansible-test sanity, ansible-lint, then the sandbox conformance tests (what CI runs)"
 
 # The virtualenv is rebuilt only when a requirements file changes.
 venv: $(VENV_STAMP)
@@ -34,10 +34,14 @@ $(GET_PIP): | devtools/get_pip_standin.py
 build-tree: venv
 	$(BIN)/python devtools/sync_build_tree.py . $(COLLECTION)
 
-test: sanity sandbox-tests
+test: sanity lint sandbox-tests
 
 sanity: build-tree pip-bootstrap
 	cd $(COLLECTION) && ansible-test sanity --python 3.11 --color no
+
+# ansible-lint's production profile (config in .ansible-lint), offline: Galaxy is unreachable here.
+lint: venv
+	$(BIN)/ansible-lint --nocolor
 
 sandbox-tests: venv
 	$(PYTEST) tests/sandbox
