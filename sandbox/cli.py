@@ -7,7 +7,9 @@ import urllib.error
 from .control import Sandbox
 from .layout import PROFILES, SITE_NAMES, default_api_port, default_runtime_dir
 from .ops import SiteOps
+from .sqlclient import SqlClient, SqlError, endpoint_of
 from .supervisor import SandboxError
+from .workload import Workload
 
 
 def _print_status(report):
@@ -30,10 +32,25 @@ def _fault_rule(args):
     return rule
 
 
+def _sql(args, endpoint):
+    with SqlClient(endpoint) as sql:
+        if args.operation == "write":
+            return {"lsn": sql.write(args.key, args.value)}
+        if args.operation == "read":
+            found = sql.read(args.key)
+            return {"found": found is not None, "lsn": found[0], "value": found[1]} if found else {"found": False}
+        return sql.stats()
+
+
 def run(args):
     sandbox = Sandbox(args.runtime_dir)
     if args.command == "up":
-        _print_status(sandbox.up(args.profile, args.api_port))
+        timings = {name: value for name, value in (("ready_delay_seconds", args.ready_delay),
+                                                   ("session_timeout_seconds", args.session_timeout),
+                                                   ("connect_timeout_seconds", args.connect_timeout),
+                                                   ("failover_timeout_seconds", args.failover_timeout),
+                                                   ("seeding_rate", args.seeding_rate)) if value is not None}
+        _print_status(sandbox.up(args.profile, args.api_port, timings, controller=not args.api_only))
     elif args.command == "down":
         sandbox.down(keep_state=args.keep_state)
         print(f"sandbox {sandbox.runtime_dir} stopped" + (" (state kept)" if args.keep_state else ""))
@@ -46,6 +63,15 @@ def run(args):
     elif args.command == "start":
         sandbox.start_site(args.site)
         print(f"site {args.site} started")
+    elif args.command == "partition":
+        print(sandbox.partition())
+    elif args.command == "heal":
+        print(sandbox.heal())
+    elif args.command in ("sql", "workload"):
+        site = sandbox.sites()[args.site]
+        endpoint = endpoint_of(sandbox.files[args.site], site, args.instance)
+        print(json.dumps(_sql(args, endpoint) if args.command == "sql" else
+                         Workload(endpoint, args.rate, args.prefix).run_for(args.seconds).report()))
     elif args.command == "fault":
         site = sandbox.sites()[args.site]
         ops = SiteOps(sandbox.files[args.site], site)
@@ -62,6 +88,14 @@ def parser():
     up.add_argument("--profile", choices=PROFILES, help="Arc release to emulate (default: current)")
     up.add_argument("--api-port", type=int, default=default_api_port(),
                     help="API port on each site's address; 0 picks free ports (default: %(default)s)")
+    for flag, text in (("--ready-delay", "seconds until a new or changed instance is Ready (default 1)"),
+                       ("--session-timeout", "seconds of silence before a partner is DISCONNECTED (default 10)"),
+                       ("--connect-timeout", "seconds a DAG may take to connect before it reports Failed (default 5)"),
+                       ("--failover-timeout", "seconds a planned failover waits for the partner (default 30)"),
+                       ("--seeding-rate", "log records per second sent to a catching-up partner (default: no limit)")):
+        up.add_argument(flag, type=float, help=text + "; applies when the sandbox is created")
+    up.add_argument("--api-only", action="store_true",
+                    help="no Arc controller: only the Kubernetes API with the CRDs (conformance tests)")
     down = commands.add_parser("down", help="stop everything the sandbox started and remove its state")
     down.add_argument("--keep-state", action="store_true", help="keep the runtime directory")
     status = commands.add_parser("status", help="report both sites")
@@ -70,6 +104,19 @@ def parser():
                        ("start", "start a site again with its state")):
         command = commands.add_parser(name, help=text)
         command.add_argument("--site", required=True, choices=SITE_NAMES)
+    commands.add_parser("partition", help="cut the mirroring link between the sites (both directions)")
+    commands.add_parser("heal", help="restore the mirroring link between the sites")
+    sql = commands.add_parser("sql", help="talk to an instance's client endpoint: write, read or stats")
+    workload = commands.add_parser("workload", help="write at a steady rate; report every acknowledged LSN")
+    for command in (sql, workload):
+        command.add_argument("--site", required=True, choices=SITE_NAMES)
+        command.add_argument("--instance", required=True, help="SqlManagedInstance name")
+    sql.add_argument("operation", choices=("write", "read", "stats"))
+    sql.add_argument("key", nargs="?", help="the key to write or read")
+    sql.add_argument("value", nargs="?", help="the value to write")
+    workload.add_argument("--rate", type=float, default=50.0, help="writes per second (default %(default)s)")
+    workload.add_argument("--seconds", type=float, default=10.0, help="how long (default %(default)s)")
+    workload.add_argument("--prefix", default="w", help="key prefix (default %(default)s)")
     fault = commands.add_parser("fault", help="add a fault injection rule to a site's API, or clear them")
     fault.add_argument("--site", required=True, choices=SITE_NAMES)
     fault.add_argument("--clear", action="store_true", help="remove every rule")
@@ -89,7 +136,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         run(args)
-    except (SandboxError, urllib.error.URLError) as exc:
+    except (SandboxError, SqlError, OSError, urllib.error.URLError) as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 from . import inventory, kubeconfig, pki, supervisor
 from .layout import (DEFAULT_ADDRESSES, DEFAULT_API_PORT, DEFAULT_NAMESPACE, PROFILES, SITE_NAMES, SiteConfig,
                      site_files, write_private)
+from .controller.settings import Timings
 from .supervisor import COMPONENTS, SandboxError
 
 
@@ -33,7 +34,12 @@ class Sandbox:
             raise SandboxError(f"no sandbox in {self.runtime_dir}; run `python -m sandbox up` first")
         return {name: self.files[name].load_config() for name in SITE_NAMES}
 
-    def _create(self, profile, api_port):
+    def components(self):
+        """The processes of each site: the API server, and the Arc controller unless created API-only."""
+        config = json.loads(self.config_path.read_text())
+        return list(COMPONENTS if config.get("controller", True) else COMPONENTS[:1])
+
+    def _create(self, profile, api_port, timings, controller=True):
         if profile not in PROFILES:
             raise SandboxError(f"--profile must be one of {', '.join(PROFILES)}, got {profile!r}")
         self.runtime_dir.mkdir(parents=True, exist_ok=True)
@@ -41,9 +47,10 @@ class Sandbox:
             address = DEFAULT_ADDRESSES[name]
             port = api_port if api_port else _free_port(address)
             site = SiteConfig(name=name, address=address, api_port=port, namespace=DEFAULT_NAMESPACE,
-                              profile=profile)
+                              profile=profile, timings=dict(timings or {}))
             self.files[name].save_config(site)
-        self.config_path.write_text(json.dumps({"profile": profile, "sites": list(SITE_NAMES)}, indent=2) + "\n")
+        self.config_path.write_text(json.dumps({"profile": profile, "sites": list(SITE_NAMES),
+                                                "controller": controller}, indent=2) + "\n")
 
     def _prepare_site(self, site):
         files = self.files[site.name]
@@ -54,15 +61,19 @@ class Sandbox:
         kubeconfig.write(files, site, files.token.read_text().strip())
 
     # -- lifecycle --------------------------------------------------------------------------------
-    def up(self, profile=None, api_port=DEFAULT_API_PORT):
-        """Start both sites (creating them on first use); a running sandbox is reused as it is."""
+    def up(self, profile=None, api_port=DEFAULT_API_PORT, timings=None, controller=True):
+        """Start both sites (creating them on first use); a running sandbox is reused as it is.
+        `timings` (controller delays, see sandbox/controller/settings.py) and `controller` (False: the
+        Kubernetes API only, as a cluster with the CRDs installed but no Arc controller) apply to a new
+        sandbox."""
         if self.exists():
             current = json.loads(self.config_path.read_text())["profile"]
             if profile and profile != current:
                 raise SandboxError(f"the sandbox in {self.runtime_dir} runs profile {current!r}; "
                                    f"run `python -m sandbox down` before starting it with {profile!r}")
         else:
-            self._create(profile or "current", api_port)
+            Timings.from_dict(timings)  # refuse unknown names before anything is written
+            self._create(profile or "current", api_port, timings, controller)
         sites = self.sites()
         for site in sites.values():
             self.start_site(site.name)
@@ -73,14 +84,16 @@ class Sandbox:
         site = self.sites()[self._check_site(name)]
         files = self.files[name]
         self._prepare_site(site)
-        for component in COMPONENTS:
-            supervisor.start(files, component)
+        supervisor.start(files, "apiserver")
         supervisor.wait_ready(files, site, files.token.read_text().strip())
+        for component in self.components()[1:]:
+            supervisor.start(files, component)
+            supervisor.wait_component_ready(files, site, component)
 
     def kill_site(self, name):
         """A disaster: every process of the site dies at once (SIGKILL); its state stays on disk."""
         files = self.files[self._check_site(name)]
-        for component in COMPONENTS:
+        for component in reversed(COMPONENTS):  # whatever runs, even if the configuration changed
             supervisor.stop(files, component, hard=True)
 
     def down(self, keep_state=False):
@@ -88,10 +101,24 @@ class Sandbox:
         if not self.runtime_dir.exists():
             return
         for files in self.files.values():
-            for component in COMPONENTS:
+            for component in reversed(COMPONENTS):
                 supervisor.stop(files, component)
         if not keep_state:
             shutil.rmtree(self.runtime_dir)
+
+    @property
+    def partition_flag(self):
+        """Both sites' mirroring links go silent while this file exists (see controller/partition.py)."""
+        return self.runtime_dir / "partitioned"
+
+    def partition(self):
+        self.sites()
+        self.partition_flag.touch()
+        return "mirroring link between the sites cut (both directions)"
+
+    def heal(self):
+        self.partition_flag.unlink(missing_ok=True)
+        return "mirroring link between the sites restored"
 
     def _check_site(self, name):
         if name not in SITE_NAMES:
@@ -107,7 +134,7 @@ class Sandbox:
                   "inventory": str(self.inventory_path), "sites": {}}
         for name, site in self.sites().items():
             files = self.files[name]
-            pids = {c: supervisor.running_pid(files, c) for c in COMPONENTS}
+            pids = {c: supervisor.running_pid(files, c) for c in self.components()}
             report["sites"][name] = {
                 "api_url": site.api_url,
                 "kubeconfig": str(files.kubeconfig),

@@ -6,7 +6,7 @@ developer's without touching it.
 """
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +34,8 @@ class SiteConfig:
     api_port: int
     namespace: str
     profile: str
+    # controller timings (ready delay, session timeout, ...), see sandbox/controller/settings.py
+    timings: dict = field(default_factory=dict)
 
     @property
     def context(self):
@@ -60,6 +62,19 @@ class SiteFiles:
         self.ops_token = self.dir / "ops-token"
         self.kubeconfig = self.dir / "kubeconfig"
         self.audit_log = self.dir / "audit.jsonl"
+
+    @property
+    def runtime_dir(self):
+        return self.dir.parent.parent
+
+    @property
+    def controller_state(self):
+        """The controller's own state: its certificate authority, instance keys, transaction logs."""
+        return self.dir / "controller"
+
+    def ready_file(self, component):
+        """Written by a component once it serves; holds its pid."""
+        return self.dir / f"{component}.ready"
 
     def pid_file(self, component):
         return self.dir / f"{component}.pid"

@@ -9,33 +9,34 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .layout import write_private
 
+# 5 years, like the certificates of a real Arc data controller
 VALIDITY = datetime.timedelta(days=5 * 365)
 
 
-def _key():
+def new_key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def _key_pem(key):
+def key_pem(key):
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
 
-def _builder(subject, issuer, public_key):
+def certificate_builder(subject, issuer, public_key):
     now = datetime.datetime.now(datetime.timezone.utc)
     return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + VALIDITY))
 
 
-def _name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+def common_name(value):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, value)])
 
 
 def create_ca(site_name):
-    key = _key()
-    name = _name(f"arc-sandbox-{site_name}-ca")
-    cert = (_builder(name, name, key.public_key())
+    key = new_key()
+    name = common_name(f"arc-sandbox-{site_name}-ca")
+    cert = (certificate_builder(name, name, key.public_key())
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                          content_commitment=False, key_encipherment=False, data_encipherment=False,
@@ -46,11 +47,11 @@ def create_ca(site_name):
 
 
 def create_server_cert(ca_cert, ca_key, address):
-    key = _key()
+    key = new_key()
     names = [x509.DNSName(n) for n in ("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
                                        "kubernetes.default.svc.cluster.local")]
     names.append(x509.IPAddress(ipaddress.ip_address(address)))
-    cert = (_builder(_name("kube-apiserver"), ca_cert.subject, key.public_key())
+    cert = (certificate_builder(common_name("kube-apiserver"), ca_cert.subject, key.public_key())
             .add_extension(x509.SubjectAlternativeName(names), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -65,7 +66,7 @@ def ensure_site_pki(files, site):
         return
     ca_cert, ca_key = create_ca(site.name)
     server_cert, server_key = create_server_cert(ca_cert, ca_key, site.address)
-    write_private(files.ca_key, _key_pem(ca_key))
-    write_private(files.server_key, _key_pem(server_key))
+    write_private(files.ca_key, key_pem(ca_key))
+    write_private(files.server_key, key_pem(server_key))
     files.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     files.server_cert.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))

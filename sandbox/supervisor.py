@@ -16,7 +16,8 @@ from pathlib import Path
 
 from .layout import REPO_ROOT
 
-COMPONENTS = ("apiserver",)
+# in start order: the controller needs its site's API
+COMPONENTS = ("apiserver", "controller")
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 5
 
@@ -55,6 +56,7 @@ def running_pid(files, component):
 def start(files, component):
     if running_pid(files, component):
         return
+    files.ready_file(component).unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
     with open(files.log_file(component), "ab") as log:
         process = subprocess.Popen(_command(component, files), stdin=subprocess.DEVNULL, stdout=log,
@@ -112,6 +114,23 @@ def wait_ready(files, site, token):
             time.sleep(0.1)
     raise SandboxError(f"site {site.name}: API at {site.api_url} did not become ready; last log lines:\n"
                        + log_tail(files, "apiserver"))
+
+
+def wait_component_ready(files, site, component):
+    """Block until the component wrote its ready file (it serves), or fail with the log's tail."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        pid = running_pid(files, component)
+        if not pid:
+            break
+        try:
+            if int(files.ready_file(component).read_text()) == pid:
+                return
+        except (FileNotFoundError, ValueError):
+            pass
+        time.sleep(0.05)
+    raise SandboxError(f"site {site.name}: {component} did not become ready; last log lines:\n"
+                       + log_tail(files, component))
 
 
 def log_tail(files, component, lines=20):

@@ -129,7 +129,8 @@ class ServiceBehaviour(Behaviour):
             port.setdefault("targetPort", port.get("port"))
             if spec["type"] in ("NodePort", "LoadBalancer") and "nodePort" not in port:
                 previous = old_ports.get(port.get("port"), {}).get("nodePort")
-                port["nodePort"] = previous or state.allocate_node_port()
+                taken = {p.get("nodePort") for p in spec["ports"] if p.get("nodePort")}
+                port["nodePort"] = previous or state.allocate_node_port(taken)
         obj.setdefault("status", {}).setdefault("loadBalancer", {})
 
     def causes(self, obj, old):

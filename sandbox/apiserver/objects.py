@@ -41,8 +41,9 @@ class Allocator:
                 return candidate
         raise errors.ApiError(500, "InternalError", "no cluster IP left in 10.96.0.0/16")
 
-    def allocate_node_port(self):
-        used = self._used(lambda s: [p.get("nodePort") for p in s.get("spec", {}).get("ports") or []])
+    def allocate_node_port(self, taken=()):
+        """A free node port; `taken` are the ones the service being written already holds."""
+        used = self._used(lambda s: [p.get("nodePort") for p in s.get("spec", {}).get("ports") or []]) | set(taken)
         return next(p for p in range(30000, 32768) if p not in used)
 
 

@@ -106,7 +106,9 @@ class SandboxHandle:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory):
     runtime_dir = tmp_path_factory.mktemp("sandbox-runtime")
-    run_cli(runtime_dir, "up", "--api-port", "0")
+    # API only: these tests check the Kubernetes API server, which a controller acting on their objects
+    # would disturb (the controller has tests of its own)
+    run_cli(runtime_dir, "up", "--api-port", "0", "--api-only")
     try:
         yield SandboxHandle(runtime_dir)
     finally:

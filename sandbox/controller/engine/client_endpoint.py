@@ -1,0 +1,67 @@
+"""The instance's client endpoint (`status.endpoints.primary`): a small line protocol for the tests
+and the demo, standing in for TDS. One JSON object per line each way:
+
+    {"op": "write", "key": "k", "value": "v"}  ->  {"ok": true, "lsn": 42}   (only once committed)
+    {"op": "read", "key": "k"}                 ->  {"ok": true, "found": true, "lsn": 42, "value": "v"}
+    {"op": "stats"}                            ->  {"ok": true, "stats": {...}}
+    {"op": "dump", "after": 0, "limit": 1000}  ->  {"ok": true, "records": [{"lsn": 1, "epoch": 1, "key": ...}]}
+
+A secondary answers a write with {"ok": false, "error": "..."}; it is never a path the modules use.
+"""
+import asyncio
+import json
+
+from .database import WriteRefused
+
+MAX_DUMP = 10000
+
+
+class ClientEndpoint:
+    def __init__(self, database, stats):
+        self.database = database
+        self._stats = stats  # callable: the instance's statistics (database plus link)
+        self._server = None
+
+    async def start(self, host, port):
+        self._server = await asyncio.start_server(self._serve, host, port)
+        return self._server.sockets[0].getsockname()[1]
+
+    async def stop(self):
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _serve(self, reader, writer):
+        try:
+            while line := await reader.readline():
+                writer.write((json.dumps(await self._answer(line)) + "\n").encode())
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def _answer(self, line):
+        try:
+            request = json.loads(line)
+            op = request["op"]
+        except (ValueError, KeyError, TypeError):
+            return {"ok": False, "error": "malformed request: expected one JSON object with an 'op' per line"}
+        try:
+            if op == "write":
+                return {"ok": True, "lsn": await self.database.commit(str(request["key"]), request.get("value"))}
+            if op == "read":
+                found = self.database.read(str(request["key"]))
+                if found is None:
+                    return {"ok": True, "found": False}
+                return {"ok": True, "found": True, "lsn": found[0], "value": found[1]}
+            if op == "stats":
+                return {"ok": True, "stats": self._stats()}
+            if op == "dump":
+                after, limit = int(request.get("after", 0)), min(int(request.get("limit", MAX_DUMP)), MAX_DUMP)
+                return {"ok": True, "records": self.database.log.after(after, limit)}
+        except WriteRefused as exc:
+            return {"ok": False, "error": str(exc)}
+        except (KeyError, ValueError, TypeError) as exc:
+            return {"ok": False, "error": f"bad {op} request: {exc}"}
+        return {"ok": False, "error": f"unknown op {op!r}; known: write, read, stats, dump"}

@@ -1,0 +1,176 @@
+"""The database of one instance: its role, its log, its data, and the counters DR tests read.
+
+A primary accepts writes; each commit is durable (fsynced, grouped with concurrent commits)
+before it is acknowledged, and in synchronous mode also hardened by the partner (the
+`commit_gate` the mirroring link installs). A secondary refuses writes and applies what its
+primary streams. Role and epoch history are persisted, so a primary killed and restarted still
+believes it is primary: exactly the returning old primary of a forced failover.
+"""
+import asyncio
+import time
+
+from .. import jsonfile
+from . import history
+from .txlog import TransactionLog
+
+PRIMARY, SECONDARY = "PRIMARY", "SECONDARY"
+
+
+class WriteRefused(Exception):
+    """The instance cannot take this write; the message says why."""
+
+
+class Database:
+    def __init__(self, state_dir, name):
+        self.name = name
+        self._meta_path = state_dir / "database.json"
+        self.log = TransactionLog(state_dir / "log.jsonl")
+        meta = jsonfile.load(self._meta_path, {})
+        self.role = meta.get("role", PRIMARY)
+        # [[epoch, first LSN of that epoch], ...]: where each primary term began (see history.py)
+        self.epochs = meta.get("epochs") or history.initial(name)
+        self.counters = {"local_writes": 0, "split_brain_writes": 0, "discarded_on_rejoin": 0,
+                         "last_discarded": 0, **meta.get("counters", {})}
+        self.data = {r["key"]: (r["lsn"], r["value"]) for r in self.log.records}
+        self.writes_blocked = None  # a reason while a planned failover holds writes
+        self.other_primary = None  # set by the link when the partner also claims to be primary
+        self.commit_gate = None  # async callable(lsn): waits for the partner in synchronous mode
+        self._pending = []
+        self._next_lsn = self.tip + 1  # LSNs are handed out at commit, before the batch reaches the disk
+        self._flushing = False
+        self._changed = asyncio.Event()
+
+    # -- persistence ------------------------------------------------------------------------------
+    def _save(self):
+        jsonfile.save(self._meta_path, {"role": self.role, "epochs": self.epochs, "counters": self.counters})
+
+    @property
+    def tip(self):
+        return self.log.tip
+
+    @property
+    def epoch(self):
+        return self.epochs[-1][0]
+
+    @property
+    def last_assigned_lsn(self):
+        """The last LSN handed to a commit, durable or still on its way to the disk."""
+        return self._next_lsn - 1
+
+    def has_user_transactions(self):
+        return self.counters["local_writes"] > 0
+
+    # -- writes on the primary --------------------------------------------------------------------
+    async def commit(self, key, value):
+        """Commit one write; returns its LSN once durable (and hardened by the partner in sync mode)."""
+        if self.role != PRIMARY:
+            raise WriteRefused(f"instance {self.name} is a SECONDARY replica; writes go to the primary")
+        if self.writes_blocked:
+            raise WriteRefused(f"instance {self.name} is not accepting writes: {self.writes_blocked}")
+        lsn = self._next_lsn
+        self._next_lsn += 1
+        record = {"lsn": lsn, "epoch": self.epoch, "key": key, "value": value, "ts": round(time.time(), 6)}
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((record, done))
+        if not self._flushing:
+            asyncio.get_running_loop().create_task(self._flush())
+        await done
+        if self.commit_gate is not None:
+            await self.commit_gate(lsn)
+        return lsn
+
+    async def _flush(self):
+        """Group commit: everything pending goes to disk with one fsync."""
+        self._flushing = True
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                records = [r for r, unused in batch]
+                try:
+                    await asyncio.to_thread(self.log.append, records)
+                except OSError as exc:
+                    self._fail(batch, WriteRefused(f"instance {self.name} could not harden its log: {exc}"))
+                    raise
+                for record, done in batch:
+                    self.data[record["key"]] = (record["lsn"], record["value"])
+                    self.counters["local_writes"] += 1
+                    if self.other_primary:
+                        self.counters["split_brain_writes"] += 1
+                    if not done.done():
+                        done.set_result(record["lsn"])
+                self._save()
+                self._notify()
+        finally:
+            self._flushing = False
+
+    def _fail(self, batch, error):
+        self._next_lsn = self.tip + 1
+        for unused, done in batch + self._pending:
+            if not done.done():
+                done.set_exception(error)
+        self._pending = []
+
+    # -- replication on the secondary -------------------------------------------------------------
+    async def apply(self, records):
+        """Harden records streamed by the primary; returns the new tip."""
+        if not records:
+            return self.tip
+        await asyncio.to_thread(self.log.append, records)
+        self._next_lsn = self.tip + 1
+        for record in records:
+            self.data[record["key"]] = (record["lsn"], record["value"])
+            if record["epoch"] != history.epoch_at(self.epochs, record["lsn"]):
+                self.epochs.append([record["epoch"], record["lsn"]])
+        self._save()
+        self._notify()
+        return self.tip
+
+    def discard_after(self, lsn):
+        """Rejoin: drop divergent records after the common point; returns how many were discarded."""
+        dropped = self.log.truncate(lsn)
+        self._next_lsn = self.tip + 1
+        self.epochs = [e for e in self.epochs if e[1] <= lsn] or history.initial(self.name)
+        self.data = {r["key"]: (r["lsn"], r["value"]) for r in self.log.records}
+        self.counters["last_discarded"] = len(dropped)
+        self.counters["discarded_on_rejoin"] += len(dropped)
+        self._save()
+        self._notify()
+        return len(dropped)
+
+    # -- roles ------------------------------------------------------------------------------------
+    def promote(self, partner_epochs=()):
+        """Become primary at the current tip, starting a new epoch after any this side or the partner knew."""
+        self.role = PRIMARY
+        self.epochs.append([history.next_epoch(self.name, self.epochs, partner_epochs or []), self.tip + 1])
+        self.other_primary = None
+        self._save()
+        self._notify()
+
+    def demote(self):
+        self.role = SECONDARY
+        self.other_primary = None
+        self._save()
+        self._notify()
+
+    # -- observation ------------------------------------------------------------------------------
+    def _notify(self):
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_change(self, timeout):
+        """Wait until the log or role changes, or `timeout` passes."""
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    def read(self, key):
+        return self.data.get(key)
+
+    def stats(self):
+        return {"instance": self.name, "role": self.role, "committed_lsn": self.tip, "epoch": self.epoch,
+                "epochs": self.epochs, "writes_blocked": self.writes_blocked,
+                "other_primary": self.other_primary, **self.counters}
+
+    def close(self):
+        self.log.close()
