@@ -34,11 +34,18 @@ class ApiServer:
         self.audit = audit
         self.faults = faults
         self.server_address = server_address
+        self._watch_tasks = set()
 
     def application(self):
         app = web.Application(middlewares=[self._middleware], client_max_size=bodies.MAX_BODY_BYTES + 1024)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        app.on_shutdown.append(self._end_watches)
         return app
+
+    async def _end_watches(self, app):  # pylint: disable=unused-argument
+        """Watches otherwise last until their timeout; a stopping server ends them, as a real one does."""
+        for task in list(self._watch_tasks):
+            task.cancel()
 
     # -- cross-cutting ----------------------------------------------------------------------------
     def _authorized(self, request, token):
@@ -171,7 +178,12 @@ class ApiServer:
         label_match, field_match = self._selectors(request, rtype)
         watch_request = watch.WatchRequest(rtype, info.version, info.namespace, label_match, field_match,
                                            request.query)
-        return await watch.stream(request, self.store, watch_request)
+        task = asyncio.current_task()
+        self._watch_tasks.add(task)
+        try:
+            return await watch.stream(request, self.store, watch_request)
+        finally:
+            self._watch_tasks.discard(task)
 
     async def _create(self, request, info, rtype):
         if info.name:

@@ -1,0 +1,236 @@
+"""Fixtures of the controller tests: a sandbox WITH its Arc controllers (fast timings), and a DR pair
+set up by hand the way the seed document does it: an instance on each site, each side's mirroring
+certificate and URL copied into the other side's DAG resource."""
+import base64
+import json
+import time
+import uuid
+
+import pytest
+from kubernetes.client.rest import ApiException
+
+from sandbox.sqlclient import SqlClient
+from tests.sandbox.conftest import SandboxHandle, run_cli
+
+GROUP = "sql.arcdata.microsoft.com"
+SQLMI = ("sqlmanagedinstances", "v13")
+FOG = ("failovergroups", "v2")
+DAG = ("dags", "v1beta2")
+PASSWORD = "S3cure!Passw0rd"
+# fast, but with the same shape as real life: a partner silent 2 s is DISCONNECTED
+TIMINGS = ("--ready-delay", "0.2", "--session-timeout", "2", "--connect-timeout", "3", "--failover-timeout", "8")
+
+
+def wait_for(predicate, timeout=20.0, interval=0.05, what="the condition"):
+    """Poll `predicate` until it returns something truthy; fail naming `what` and the last value."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value: {last!r}")
+
+
+def start_sandbox(tmp_path_factory, *extra):
+    runtime_dir = tmp_path_factory.mktemp("arc-sandbox")
+    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS, *extra)
+    return SandboxHandle(runtime_dir)
+
+
+@pytest.fixture(scope="session")
+def arc(tmp_path_factory):
+    """Both sites with their controllers, profile `current` (FailoverGroup)."""
+    handle = start_sandbox(tmp_path_factory)
+    try:
+        yield handle
+    finally:
+        run_cli(handle.runtime_dir, "heal", check=False)
+        run_cli(handle.runtime_dir, "down", check=False)
+
+
+class Instance:
+    """One SqlManagedInstance on one site, as a test drives it through the Kubernetes API."""
+
+    def __init__(self, site, name):
+        self.site, self.name = site, name
+        self.api = site.custom()
+
+    def create(self, license_type="LicenseIncluded", **spec):
+        core = self.site.core()
+        secret = {"metadata": {"name": f"{self.name}-login-secret"}, "type": "Opaque",
+                  "data": {"username": base64.b64encode(b"dbadmin").decode(),
+                           "password": base64.b64encode(PASSWORD.encode()).decode()}}
+        core.create_namespaced_secret(self.site.namespace, secret)
+        body = {"apiVersion": f"{GROUP}/{SQLMI[1]}", "kind": "SqlManagedInstance",
+                "metadata": {"name": self.name},
+                "spec": {"tier": "BusinessCritical", "replicas": 3, "licenseType": license_type,
+                         "security": {"adminLoginSecret": f"{self.name}-login-secret"},
+                         "scheduling": {"default": {"resources": {"requests": {"cpu": "2", "memory": "4Gi"},
+                                                                  "limits": {"cpu": "2", "memory": "4Gi"}}}},
+                         **spec}}
+        return self.api.create_namespaced_custom_object(GROUP, SQLMI[1], self.site.namespace, SQLMI[0], body)
+
+    def get(self):
+        return self.api.get_namespaced_custom_object(GROUP, SQLMI[1], self.site.namespace, SQLMI[0], self.name)
+
+    def status(self):
+        return self.get().get("status") or {}
+
+    def wait_ready(self, timeout=20):
+        def ready():
+            obj = self.get()
+            status = obj.get("status") or {}
+            return status.get("state") == "Ready" and status.get("observedGeneration") == obj["metadata"][
+                "generation"] and obj
+        return wait_for(ready, timeout, what=f"instance {self.name} on {self.site.name} to be Ready")
+
+    @property
+    def mirroring_url(self):
+        return "tcp://" + self.status()["endpoints"]["mirroring"]
+
+    @property
+    def certificate(self):
+        return self.status()["highAvailability"]["mirroringCertificate"]
+
+    def sql(self):
+        return SqlClient(self.status()["endpoints"]["primary"])
+
+    def stats(self):
+        with self.sql() as sql:
+            return sql.stats()
+
+
+class DagResource:
+    """One side's DAG resource (FailoverGroup, or Dag in the 2022-01 profile)."""
+
+    def __init__(self, site, name, layout="fog"):
+        self.site, self.name, self.layout = site, name, layout
+        self.plural, self.version = FOG if layout == "fog" else DAG
+        self.api = site.custom()
+
+    def body(self, shared_name, local, partner, url, cert, role, sync_mode=None):
+        if self.layout == "fog":
+            spec = {"sharedName": shared_name, "sourceMI": local, "partnerMI": partner, "partnerMirroringURL": url,
+                    "partnerMirroringCert": cert, "role": role}
+            if sync_mode:
+                spec["partnerSyncMode"] = sync_mode
+            kind = "FailoverGroup"
+        else:
+            spec = {"input": {"dagName": shared_name, "localName": local, "remoteName": partner,
+                              "remoteEndpoint": url, "remotePublicCert": cert, "role": role}}
+            kind = "Dag"
+        return {"apiVersion": f"{GROUP}/{self.version}", "kind": kind, "metadata": {"name": self.name},
+                "spec": spec}
+
+    def create(self, body):
+        return self.api.create_namespaced_custom_object(GROUP, self.version, self.site.namespace, self.plural, body)
+
+    def get(self):
+        return self.api.get_namespaced_custom_object(GROUP, self.version, self.site.namespace, self.plural,
+                                                     self.name)
+
+    def status(self):
+        return self.get().get("status") or {}
+
+    def spec(self):
+        spec = self.get()["spec"]
+        return spec["input"] if self.layout == "dag" else spec
+
+    def patch(self, **fields):
+        patch = {"spec": {"input": fields}} if self.layout == "dag" else {"spec": fields}
+        return self.api.patch_namespaced_custom_object(GROUP, self.version, self.site.namespace, self.plural,
+                                                       self.name, patch)
+
+    def set_role(self, role):
+        return self.patch(role=role)
+
+    def delete(self):
+        try:
+            self.api.delete_namespaced_custom_object(GROUP, self.version, self.site.namespace, self.plural,
+                                                     self.name)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
+    def wait_settled(self, timeout=20, state=None):
+        """The status of the current generation once it is terminal (Succeeded or Failed)."""
+        def settled():
+            obj = self.get()
+            status = obj.get("status") or {}
+            done = status.get("observedGeneration") == obj["metadata"]["generation"] and status.get("state") in (
+                "Succeeded", "Failed")
+            return done and (state is None or status["state"] == state) and status
+        return wait_for(settled, timeout, what=f"{self.plural} {self.name} on {self.site.name} to settle"
+                                               + (f" as {state}" if state else ""))
+
+
+class Pair:
+    """A DR pair by hand: `primary` instance on the primary site, DR instance on the secondary site."""
+
+    def __init__(self, sandbox, layout="fog"):
+        tag = uuid.uuid4().hex[:6]
+        self.sandbox, self.layout, self.tag = sandbox, layout, tag
+        self.shared_name = f"dag-{tag}"
+        self.sites = {"primary": sandbox.site("primary"), "secondary": sandbox.site("secondary")}
+        self.instances = {"primary": Instance(self.sites["primary"], f"sqla-{tag}"),
+                          "secondary": Instance(self.sites["secondary"], f"sqlb-{tag}")}
+        self.dags = {side: DagResource(self.sites[side], f"dag{side[0]}-{tag}", layout) for side in self.sites}
+
+    def other(self, side):
+        return "secondary" if side == "primary" else "primary"
+
+    def create_instances(self):
+        self.instances["primary"].create("LicenseIncluded")
+        self.instances["secondary"].create("DisasterRecovery")
+        for instance in self.instances.values():
+            instance.wait_ready()
+        return self
+
+    def dag_body(self, side, role, sync_mode=None, **overrides):
+        """The side's DAG body with the partner's facts copied in, as an operator would; `overrides`
+        replace any of shared_name, local, partner, url, cert."""
+        partner = self.instances[self.other(side)]
+        values = {"shared_name": self.shared_name, "local": self.instances[side].name, "partner": partner.name,
+                  "url": partner.mirroring_url, "cert": partner.certificate, "role": role, "sync_mode": sync_mode}
+        values.update(overrides)
+        return self.dags[side].body(**values)
+
+    def create_dags(self, sync_mode=None, primary_overrides=None, secondary_overrides=None):
+        self.dags["primary"].create(self.dag_body("primary", "primary", sync_mode, **(primary_overrides or {})))
+        self.dags["secondary"].create(self.dag_body("secondary", "secondary", sync_mode,
+                                                    **(secondary_overrides or {})))
+        return self
+
+    def wait_connected(self, timeout=20):
+        for side in self.dags:
+            wait_for(lambda s=side: _connected(self.dags[s].status()), timeout,
+                     what=f"the {side} side's DAG to be Succeeded and CONNECTED")
+        return self
+
+    def setup(self, sync_mode=None):
+        return self.create_instances().create_dags(sync_mode).wait_connected()
+
+    def roles(self):
+        return {side: self.dags[side].status().get("role") for side in self.dags}
+
+    def records(self, side):
+        with self.instances[side].sql() as sql:
+            return sql.records()
+
+
+def _connected(status):
+    replicas = status.get("replicas") or []
+    return (status.get("state") == "Succeeded" and len(replicas) == 2
+            and all(r["connectedState"] == "CONNECTED" and r["synchronizationState"] == "HEALTHY"
+                    for r in replicas) and status)
+
+
+@pytest.fixture
+def pair(arc):
+    """A connected pair (async) on the shared controller sandbox."""
+    return Pair(arc).setup()
+
+
+def dump(obj):
+    return json.dumps(obj, indent=1, sort_keys=True)
