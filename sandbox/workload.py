@@ -53,4 +53,4 @@ class Workload:
         return {"endpoint": self.endpoint, "acknowledged": len(self.acknowledged),
                 "last_lsn": self.acknowledged[-1][0] if self.acknowledged else None,
                 "refused": len(self.refused), "errors": len(self.errors),
-                "lsns": [lsn for lsn, unused in self.acknowledged]}
+                "writes": [[lsn, key] for lsn, key in self.acknowledged]}
