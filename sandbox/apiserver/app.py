@@ -109,6 +109,9 @@ class ApiServer:
             return web.Response(text="ok", content_type="text/plain")
         if path == "/version":
             return json_response(discovery.KUBERNETES_VERSION)
+        if path in ("/api", "/apis") and discovery.wants_aggregated(request.headers.get("Accept")):
+            return web.Response(body=json.dumps(discovery.aggregated(self.registry, core=path == "/api")).encode(),
+                                headers={"Content-Type": discovery.AGGREGATED_MEDIA})
         if path == "/api":
             return json_response(discovery.core_versions(self.server_address))
         if path == "/apis":

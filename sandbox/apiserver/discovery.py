@@ -56,3 +56,50 @@ def resource_list(registry, group_name, version):
                               "kind": rtype.kind, "verbs": ["update"]})
     group_version = f"{group_name}/{version}" if group_name else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}
+
+
+# Aggregated discovery (apidiscovery.k8s.io/v2, GA in Kubernetes 1.30): every group, version and
+# resource in one answer to GET /api or /apis, when the client asks for it in Accept.
+AGGREGATED_MEDIA = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+
+def wants_aggregated(accept_header):
+    for offer in (accept_header or "").split(","):
+        parameters = {p.split("=", 1)[0].strip(): p.split("=", 1)[-1].strip() for p in offer.split(";")[1:]}
+        if (parameters.get("g"), parameters.get("v"), parameters.get("as")) == (
+                "apidiscovery.k8s.io", "v2", "APIGroupDiscoveryList"):
+            return True
+    return False
+
+
+def _discovery_resource(rtype, version):
+    kind = {"group": rtype.group, "version": version, "kind": rtype.kind}
+    entry = {"resource": rtype.plural, "responseKind": kind,
+             "scope": "Namespaced" if rtype.namespaced else "Cluster", "singularResource": rtype.singular,
+             "verbs": rtype.verbs}
+    if rtype.short_names:
+        entry["shortNames"] = rtype.short_names
+    if rtype.categories:
+        entry["categories"] = rtype.categories
+    subresources = [{"subresource": "status", "responseKind": kind, "verbs": ["get", "patch", "update"]}] \
+        if rtype.has_status else []
+    subresources += [{"subresource": sub, "responseKind": kind, "verbs": ["update"]}
+                     for sub in rtype.extra_subresources]
+    if subresources:
+        entry["subresources"] = subresources
+    return entry
+
+
+def _discovery_group(registry, group, versions):
+    return {"metadata": {"name": group, "creationTimestamp": None},
+            "versions": [{"version": v, "freshness": "Current",
+                          "resources": [_discovery_resource(t, v)
+                                        for t in sorted(registry.types_in(group, v), key=lambda t: t.plural)]}
+                         for v in versions]}
+
+
+def aggregated(registry, core):
+    """The APIGroupDiscoveryList of /api (core=True) or /apis."""
+    groups = [("", ["v1"])] if core else list(registry.groups().items())
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {},
+            "items": [_discovery_group(registry, g, versions) for g, versions in groups]}

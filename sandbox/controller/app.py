@@ -54,6 +54,7 @@ class Controller:
         instance_queue = WorkQueue(self.instances.reconcile, "SqlManagedInstance")
         self.dags.queue = WorkQueue(self.dags.reconcile, dag_kind.plural)
         self.instances.on_runtime_change = self.dags.instance_changed
+        self.instances.requeue = instance_queue.add
 
         def instance_changed(name):  # a DAG may be waiting for its instance
             instance_queue.add(name)

@@ -13,6 +13,16 @@ URL = re.compile(r"^tcp://([^\s:/]+):(\d{1,5})$")
 PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
 
 
+# Where each fact lives in the two layouts; messages name the field the user wrote.
+FAILOVER_GROUP_FIELDS = {"shared_name": "spec.sharedName", "source_mi": "spec.sourceMI", "partner_mi": "spec.partnerMI",
+                         "partner_url": "spec.partnerMirroringURL", "partner_cert": "spec.partnerMirroringCert",
+                         "sync_mode": "spec.partnerSyncMode", "role": "spec.role"}
+DAG_FIELDS = {"shared_name": "spec.input.dagName", "source_mi": "spec.input.localName",
+              "partner_mi": "spec.input.remoteName", "partner_url": "spec.input.remoteEndpoint",
+              "partner_cert": "spec.input.remotePublicCert", "sync_mode": "(none: always async)",
+              "role": "spec.input.role"}
+
+
 @dataclass
 class DagSpec:
     shared_name: str
@@ -22,11 +32,14 @@ class DagSpec:
     partner_cert: str
     sync_mode: str
     role: str
-    role_path: str  # where the role lives in this layout, for rewriting it
+    fields: dict  # FAILOVER_GROUP_FIELDS or DAG_FIELDS
 
     def role_patch(self, role):
         """The spec patch that sets the role in this layout."""
-        return {"input": {"role": role}} if self.role_path == "spec.input.role" else {"role": role}
+        patch = {"role": role}
+        for part in reversed(self.fields["role"].split(".")[1:-1]):
+            patch = {part: patch}
+        return patch
 
 
 def from_failover_group(obj):
@@ -36,7 +49,7 @@ def from_failover_group(obj):
                    partner_mi=spec.get("partnerMI") or "", partner_url=spec.get("partnerMirroringURL") or "",
                    partner_cert=normalise_pem(spec.get("partnerMirroringCert") or ""),
                    sync_mode=str(spec.get("partnerSyncMode") or "async").lower(),
-                   role=str(spec.get("role") or "").lower(), role_path="spec.role")
+                   role=str(spec.get("role") or "").lower(), fields=FAILOVER_GROUP_FIELDS)
 
 
 def from_dag(obj):
@@ -47,7 +60,7 @@ def from_dag(obj):
     return DagSpec(shared_name=spec.get("dagName") or "", source_mi=spec.get("localName") or "",
                    partner_mi=spec.get("remoteName") or "", partner_url=spec.get("remoteEndpoint") or "",
                    partner_cert=normalise_pem(spec.get("remotePublicCert") or ""), sync_mode="async",
-                   role=str(role or "").lower(), role_path="spec.input.role")
+                   role=str(role or "").lower(), fields=DAG_FIELDS)
 
 
 def normalise_pem(text):
@@ -56,33 +69,38 @@ def normalise_pem(text):
 
 def problems(spec, creating, previous_role):
     """What is wrong with the spec; `previous_role` is the role of the last handled generation."""
-    found = []
-    for label, value in (("shared (DAG) name", spec.shared_name), ("source instance", spec.source_mi),
-                         ("partner instance", spec.partner_mi)):
-        if not value:
-            found.append(f"the {label} is missing")
+    field = spec.fields
+    found = [f"{field[name]} is missing ({label})" for name, label in (
+        ("shared_name", "the distributed availability group name"), ("source_mi", "the local instance"),
+        ("partner_mi", "the partner instance")) if not getattr(spec, name)]
     if spec.source_mi and spec.source_mi == spec.partner_mi:
-        found.append(f"the partner instance must differ from the local one (both are {spec.source_mi!r})")
-    if not URL.match(spec.partner_url) or not 0 < int(URL.match(spec.partner_url).group(2)) < 65536:
-        found.append(f"the partner mirroring URL {spec.partner_url!r} is not of the form tcp://<host>:<port>")
-    found += certificate_problems(spec.partner_cert)
+        found.append(f"{field['partner_mi']} must name the other site's instance, not the local one "
+                     f"(both are {spec.source_mi!r})")
+    match = URL.match(spec.partner_url)
+    if not match or not 0 < int(match.group(2)) < 65536:
+        found.append(f"{field['partner_url']} {spec.partner_url!r} is not of the form tcp://<host>:<port>")
+    found += [f"{field['partner_cert']}: {p}" for p in certificate_problems(spec.partner_cert)]
     if spec.sync_mode not in SYNC_MODES:
-        found.append(f"partnerSyncMode {spec.sync_mode!r} is not one of {', '.join(SYNC_MODES)}")
-    found += role_problems(spec.role, creating, previous_role)
+        found.append(f"{field['sync_mode']} {spec.sync_mode!r} is not one of {', '.join(SYNC_MODES)}")
+    found += [f"{field['role']}: {p}" for p in role_problems(spec.role, creating, previous_role)]
     return found
 
 
 def certificate_problems(pem):
+    """What is wrong with the pinned partner certificate; never quotes its content (it may be a key)."""
     if not pem:
-        return ["the partner mirroring certificate is empty"]
+        return ["the partner's mirroring certificate is empty"]
     blocks = PEM_BLOCK.findall(pem)
+    if any("PRIVATE" in block for block in blocks):
+        return ["the partner's mirroring certificate holds a private key (its content is not shown): give the "
+                "partner's public certificate (status.highAvailability.mirroringCertificate)"]
     if blocks != ["CERTIFICATE"]:
-        return [f"the partner mirroring certificate must be exactly one PEM CERTIFICATE block, found "
+        return ["the partner's mirroring certificate must be exactly one PEM CERTIFICATE block, found "
                 f"{', '.join(blocks) or 'no PEM block'}"]
     try:
         x509.load_pem_x509_certificate(pem.encode())
     except ValueError as exc:
-        return [f"the partner mirroring certificate does not parse as X.509: {exc}"]
+        return [f"the partner's mirroring certificate does not parse as X.509: {exc}"]
     return []
 
 
@@ -92,8 +110,9 @@ def role_problems(role, creating, previous_role):
             return [f"role {role!r} is not accepted at creation; use one of {', '.join(CREATE_ROLES)}"]
         return []
     if role == "primary" and previous_role != "primary":
-        return ["role 'primary' is only accepted at creation; fail over with 'secondary' on the current primary, "
-                "or 'force-primary-allow-data-loss' on the secondary"]
+        return ["role 'primary' is only accepted at creation; an update accepts one of "
+                f"{', '.join(UPDATE_ROLES)}: fail over with 'secondary' on the current primary, or "
+                "'force-primary-allow-data-loss' on the secondary"]
     if role not in UPDATE_ROLES + ("primary",):
         return [f"role {role!r} is not accepted on update; use one of {', '.join(UPDATE_ROLES)}"]
     return []

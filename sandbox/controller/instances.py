@@ -12,6 +12,9 @@ from .clock import now
 from .engine.instance import InstanceRuntime
 
 LOG = logging.getLogger(__name__)
+# an instance in Error because of its admin Secret is checked again this often: the controller does
+# not watch Secrets, and a repaired Secret must not need a spec change to be noticed
+SECRET_RECHECK_SECONDS = 2.0
 
 
 class InstanceReconciler:
@@ -22,6 +25,8 @@ class InstanceReconciler:
         self.informer = None  # set by the controller
         self.runtimes = {}  # name -> InstanceRuntime
         self.on_runtime_change = lambda name: None  # the DAG reconciler listens
+        self.requeue = lambda name: None  # set by the controller: reconcile `name` again
+        self._secret_rechecks = set()
 
     def runtime(self, name):
         """The running engine of a Ready instance, or None."""
@@ -37,7 +42,8 @@ class InstanceReconciler:
             await self._forget(name)  # deleted and created again under the same name: a new instance
             runtime = None
         generation, status = obj["metadata"]["generation"], obj.get("status") or {}
-        if status.get("observedGeneration") == generation and status.get("state") in ("Ready", "Error"):
+        settled = status.get("observedGeneration") == generation and status.get("state") in ("Ready", "Error")
+        if settled and name not in self._secret_rechecks:
             if status["state"] == "Ready" and runtime is None:
                 await self._start(obj)  # the controller restarted: bring the engine back as it was
             return
@@ -50,10 +56,14 @@ class InstanceReconciler:
         secret = await self.gateway.read_secret(secret_name) if secret_name else None
         record = jsonfile.load(self._dir(obj) / "instance.json", {})
         found = instance_spec.problems(obj, secret, record.get("tier"))
+        self._schedule_secret_recheck(name, any("admin login Secret" in p for p in found))
         if found:
-            await self._patch(name, {"state": "Error", "message": "; ".join(found), "observedGeneration": generation,
-                                     "lastUpdateTime": now()})
-            await self.gateway.event(obj, "ValidationFailed", "; ".join(found), "Warning")
+            message, status = "; ".join(found), obj.get("status") or {}
+            if (status.get("state"), status.get("message"), status.get("observedGeneration")) != (
+                    "Error", message, generation):  # a recheck that finds the same problem writes nothing
+                await self._patch(name, {"state": "Error", "message": message, "observedGeneration": generation,
+                                         "lastUpdateTime": now()})
+                await self.gateway.event(obj, "ValidationFailed", message, "Warning")
             return
         await self._patch(name, {"state": "Creating" if runtime is None else "Updating", "message": "",
                                  "lastUpdateTime": now()})
@@ -64,6 +74,13 @@ class InstanceReconciler:
         await asyncio.sleep(self.timings.ready_delay_seconds)
         await self._publish_ready(obj, runtime)
         await self.gateway.event(obj, "Ready", f"instance {name} is ready (generation {generation})")
+
+    def _schedule_secret_recheck(self, name, needed):
+        if not needed:
+            self._secret_rechecks.discard(name)
+            return
+        self._secret_rechecks.add(name)
+        asyncio.get_running_loop().call_later(SECRET_RECHECK_SECONDS, self.requeue, name)
 
     def _dir(self, obj):
         return self.state_dir / obj["metadata"]["uid"]

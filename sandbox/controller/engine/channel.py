@@ -9,6 +9,31 @@ class ChannelClosed(Exception):
     pass
 
 
+class _QuietUntilTls(asyncio.StreamReaderProtocol):
+    """Reads nothing before the TLS upgrade: on Python < 3.13 the bytes a plain stream read ahead
+    (the partner's ClientHello, when it arrives before the handler runs) are lost by start_tls, and
+    the handshake hangs until its timeout (CPython gh-142352). start_tls resumes reading."""
+
+    def connection_made(self, transport):
+        transport.pause_reading()
+        super().connection_made(transport)
+
+
+async def start_server(handler, host, port):
+    """A listener whose handler upgrades each connection with `writer.start_tls` before reading."""
+    loop = asyncio.get_running_loop()
+
+    def protocol():
+        return _QuietUntilTls(asyncio.StreamReader(limit=MAX_MESSAGE_BYTES, loop=loop), handler, loop=loop)
+    return await loop.create_server(protocol, host, port, reuse_address=True)
+
+
+async def open_connection(host, port, context):
+    """A TLS connection whose reader takes messages up to MAX_MESSAGE_BYTES (a batch of log records
+    is one line; asyncio's default limit of 64 KiB would break the stream on a large batch)."""
+    return await asyncio.open_connection(host, port, ssl=context, limit=MAX_MESSAGE_BYTES)
+
+
 class Channel:
     def __init__(self, reader, writer, peer):
         self.reader = reader

@@ -14,6 +14,7 @@ import json
 from .database import WriteRefused
 
 MAX_DUMP = 10000
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
 
 
 class ClientEndpoint:
@@ -23,7 +24,7 @@ class ClientEndpoint:
         self._server = None
 
     async def start(self, host, port):
-        self._server = await asyncio.start_server(self._serve, host, port)
+        self._server = await asyncio.start_server(self._serve, host, port, limit=MAX_REQUEST_BYTES)
         return self._server.sockets[0].getsockname()[1]
 
     async def stop(self):
@@ -36,6 +37,9 @@ class ClientEndpoint:
             while line := await reader.readline():
                 writer.write((json.dumps(await self._answer(line)) + "\n").encode())
                 await writer.drain()
+        except ValueError:  # a request line over the limit: say so, then close
+            writer.write((json.dumps({"ok": False, "error": f"request longer than {MAX_REQUEST_BYTES} bytes"})
+                          + "\n").encode())
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:

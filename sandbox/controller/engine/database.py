@@ -103,6 +103,11 @@ class Database:
         finally:
             self._flushing = False
 
+    async def flushed(self):
+        """Wait until every commit already given an LSN is in the log (or failed)."""
+        while self.tip < self.last_assigned_lsn:
+            await self.wait_change(0.05)
+
     def _fail(self, batch, error):
         self._next_lsn = self.tip + 1
         for unused, done in batch + self._pending:

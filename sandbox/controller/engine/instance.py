@@ -1,11 +1,11 @@
 """One running instance: its database, its client endpoint, its mirroring endpoint and (when a
 DAG names it) its mirroring link. Ports are chosen once and kept, so a restarted site publishes
 the same endpoints."""
-import asyncio
 import shutil
 
 from .. import jsonfile
 from ..cluster_ca import status_pem
+from . import channel
 from .client_endpoint import ClientEndpoint
 from .database import Database
 from .link import MirroringLink
@@ -29,8 +29,8 @@ class InstanceRuntime:
     async def start(self):
         ports = jsonfile.load(self.state_dir / "ports.json", {})
         self.client_port = await self.client.start(self.address, ports.get("client", 0))
-        self._mirroring_server = await asyncio.start_server(self._accept_mirroring, self.address,
-                                                            ports.get("mirroring", 0), reuse_address=True)
+        self._mirroring_server = await channel.start_server(self._accept_mirroring, self.address,
+                                                            ports.get("mirroring", 0))
         self.mirroring_port = self._mirroring_server.sockets[0].getsockname()[1]
         jsonfile.save(self.state_dir / "ports.json", {"client": self.client_port, "mirroring": self.mirroring_port})
 

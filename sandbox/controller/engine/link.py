@@ -12,18 +12,22 @@ mode holds each commit until the secondary has hardened it. A partner silent for
 timeout is DISCONNECTED and the primary carries on alone.
 """
 import asyncio
+import json
 import logging
 import ssl
 import time
 
 from . import history
-from .channel import Channel, ChannelClosed
+from .channel import MAX_MESSAGE_BYTES, Channel, ChannelClosed, open_connection
 from .database import PRIMARY, SECONDARY
 
 LOG = logging.getLogger(__name__)
 HANDSHAKE_TIMEOUT = 5.0
 RECONNECT_PAUSE = 0.5
 BATCH = 500
+PARTITION_POLL = 0.05
+# a batch is one message: well under what the partner's reader takes, however large the records
+BATCH_BYTES = MAX_MESSAGE_BYTES // 4
 
 
 class LinkSpec:
@@ -65,6 +69,7 @@ class MirroringLink:
         self._last_heard = 0.0
         self._acked = asyncio.Event()
         self._promoted = asyncio.Event()
+        self._handover_epoch = None  # the term this side handed over in, until the partner confirms it took over
         self._tasks = []
 
     # -- configuration ----------------------------------------------------------------------------
@@ -161,6 +166,7 @@ class MirroringLink:
             return
         cause = self._check_hello(hello)
         self._note_partner(hello)
+        self._settle_handover(hello)
         if cause:
             self.in_error = cause
             await _send_quietly(channel, {"type": "reject", "reason": cause, **self._my_word()})
@@ -213,7 +219,7 @@ class MirroringLink:
         host, port = spec.address()
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(host, port, ssl=self._context("client")), HANDSHAKE_TIMEOUT)
+                open_connection(host, port, self._context("client")), HANDSHAKE_TIMEOUT)
         except ssl.SSLCertVerificationError as exc:
             return self._outbound_failed(f"the certificate presented by {spec.partner_url} is not the partner "
                                          f"certificate pinned in partnerMirroringCert ({exc.verify_message})")
@@ -231,6 +237,7 @@ class MirroringLink:
                                          "accept this instance's certificate (check the partner's "
                                          f"partnerMirroringCert) [{_reason(exc)}]")
         self._note_partner(answer)
+        self._settle_handover(answer)
         if answer.get("type") != "welcome":
             channel.close()
             return self._outbound_failed(f"partner {spec.partner!r} at {spec.partner_url} refused the connection: "
@@ -278,11 +285,19 @@ class MirroringLink:
                 if channel in (self.outbound, self.inbound):
                     self._drop_session(f"{_reason(exc)}")
                 return
-            if self.partition.active:
-                continue  # a partitioned network loses the message
+            if self.partition.active and not await self._partition_over(channel):
+                return  # the session ended while the network was cut: the message went with it
             if channel is self.inbound:
                 self._last_heard = time.monotonic()
                 await self._handle(message)
+
+    async def _partition_over(self, channel):
+        """Wait out a network cut as TCP does: what was sent arrives when the cut ends, in order, unless
+        the session ended first (session timeout, or a new connection replaced this one). Dropping it
+        instead would leave a hole in the stream the primary never resends, since it already moved on."""
+        while self.partition.active and not channel.closed:
+            await asyncio.sleep(PARTITION_POLL)
+        return not channel.closed
 
     async def _handle(self, message):
         kind = message.get("type")
@@ -291,7 +306,9 @@ class MirroringLink:
             if self.db.role == PRIMARY and message.get("role") == PRIMARY:
                 self._drop_session(f"partner {message.get('from')!r} is PRIMARY too: split brain")
             if message.get("role") == SECONDARY:
-                self.partner_hardened = message.get("tip", 0)
+                # what it holds of OUR log: records past the point where the histories part are not ours
+                self.partner_hardened = history.common_point(self.db.epochs, self.db.tip, message.get("epochs") or [],
+                                                             message.get("tip", 0))
                 self._acked.set()
             self._changed()
         elif kind == "ack":
@@ -305,6 +322,12 @@ class MirroringLink:
             await self._send({"type": "status", **self._my_word()})
             self._changed()
         elif kind == "records" and self.db.role == SECONDARY:
+            first = message["records"][0]["lsn"] if message["records"] else self.db.tip + 1
+            if first != self.db.tip + 1:
+                # the primary's idea of this log is wrong (it holds records the primary did not send, or
+                # lacks some): a new session makes it look again (common point, truncate)
+                self._drop_session(f"log stream out of step: LSN {first} arrived, this log ends at {self.db.tip}")
+                return
             tip = await self.db.apply(message["records"])
             await self._send({"type": "ack", "hardened": tip})
         elif kind == "promote" and self.db.role == SECONDARY:
@@ -312,6 +335,7 @@ class MirroringLink:
             await self._send({"type": "status", **self._my_word()})
             await self._send({"type": "promoted", "epoch": self.db.epoch})
         elif kind == "promoted":
+            self._handover_epoch = None
             self._promoted.set()
 
     async def _stream_loop(self):
@@ -325,13 +349,14 @@ class MirroringLink:
             if self._stream_next is None:
                 common = history.common_point(self.db.epochs, self.db.tip, self.partner.get("epochs") or [],
                                               self.partner.get("tip", 0))
-                if self.partner.get("tip", 0) > common:
-                    await self._send({"type": "truncate", "to": common})
+                if self.partner.get("tip", 0) > common and not await self._send({"type": "truncate", "to": common}):
+                    await self.db.wait_change(0.2)  # not sent: records must not follow before it
+                    continue
                 self._stream_next = common + 1
             if self._stream_next > self.db.tip or self.partition.active:
                 await self.db.wait_change(0.2)
                 continue
-            batch = self.db.log.after(self._stream_next - 1, self._batch_size())
+            batch = _fit(self.db.log.after(self._stream_next - 1, self._batch_size()), BATCH_BYTES)
             if await self._send({"type": "records", "records": batch}):
                 self._stream_next += len(batch)
             if self.timings.seeding_rate:
@@ -388,19 +413,35 @@ class MirroringLink:
                     pass
             self._promoted.clear()
             db.demote()
-            await self._send({"type": "status", **self._my_word()})
-            await self._send({"type": "promote", "lsn": db.tip, "epoch": db.epoch, "planned": True})
+            await self._hand_over()
         finally:
             db.writes_blocked = None
             self.force_sync = False
             self._changed()
         await self._await_promotion()
 
+    async def _hand_over(self):
+        """Ask the partner to take over; if the request cannot leave, nobody would be primary: the
+        failover is undone here (as FORCE_FAILOVER_ALLOW_DATA_LOSS on the old primary undoes it)."""
+        db = self.db
+        if (await self._send({"type": "status", **self._my_word()})
+                and await self._send({"type": "promote", "lsn": db.tip, "epoch": db.epoch, "planned": True})):
+            self._handover_epoch = db.epoch
+            return
+        db.promote(self.partner.get("epochs") or [])
+        why = "network partition" if self.partition.active else self.cause() or "link down"
+        raise FailoverError(f"planned failover abandoned: partner {self.spec.partner!r} became unreachable "
+                            f"before it could be told to take over ({why}); "
+                            f"{db.name} stays PRIMARY and accepts writes again")
+
     async def demote_now(self):
         """force-secondary: demote at once; a connected partner is asked to take over at its own tip."""
         self._promoted.clear()
         self.db.demote()
         self._changed()
+        # a commit in flight lands after the demotion: the partner must learn the final tip, or it
+        # would not truncate that record when it takes over
+        await self.db.flushed()
         if self.session_up:
             await self._send({"type": "status", **self._my_word()})
             await self._send({"type": "promote", "lsn": self.db.tip, "epoch": self.db.epoch, "planned": False})
@@ -408,9 +449,40 @@ class MirroringLink:
     async def _await_promotion(self):
         try:
             await asyncio.wait_for(self._promoted.wait(), self.timings.failover_timeout_seconds)
+            if self.db.role == PRIMARY:
+                raise FailoverError(f"planned failover abandoned: partner {self.spec.partner!r} never took over "
+                                    f"(it returned still SECONDARY); {self.db.name} took the primary role back and "
+                                    "accepts writes again")
         except asyncio.TimeoutError:
+            # the request left, so the partner may have taken over: taking the role back now could make
+            # two primaries. The partner's word on the next session settles it (_settle_handover).
+            why = "network partition" if self.partition.active else self.cause() or "no answer"
             raise FailoverError(f"{self.db.name} is SECONDARY now, but partner {self.spec.partner!r} did not confirm "
-                                f"its promotion within {self.timings.failover_timeout_seconds:g} s")
+                                f"its promotion within {self.timings.failover_timeout_seconds:g} s ({why}); when the "
+                                f"link returns, {self.db.name} takes the primary role back if the partner never took "
+                                f"over. Until then no side may take writes; if that cannot wait, set role "
+                                f"force-primary-allow-data-loss on {self.db.name} (it holds every committed "
+                                "transaction)")
+
+    def _settle_handover(self, word):
+        """The first word of a new session tells whether an unconfirmed handover happened: a partner still
+        SECONDARY that started no term after the one we handed over in never took over (a request from an
+        ended session is never acted on later), so this side takes the primary role back instead of
+        leaving none."""
+        if self._handover_epoch is None or self.db.role != SECONDARY:
+            self._handover_epoch = None
+            return
+        if word.get("role") == PRIMARY:
+            self._handover_epoch = None  # it did take over; only its confirmation was lost
+            self._promoted.set()
+        elif word.get("role") == SECONDARY and history.term(word.get("epoch") or 0) <= history.term(
+                self._handover_epoch):
+            LOG.warning("%s: partner %s never took over after the planned failover; taking the primary role back",
+                        self.db.name, word.get("from"))
+            self._handover_epoch = None
+            self.db.promote(word.get("epochs") or [])
+            self._promoted.set()  # settled, if the failover still waits for it
+            self._changed()
 
     def force_promote(self):
         """force-primary-allow-data-loss: primary at the last hardened LSN, whatever the partner says."""
@@ -425,7 +497,7 @@ class MirroringLink:
         """Why the link is not up (or not healthy), in the words status.results uses; '' when all is well."""
         if self.db.other_primary:
             return (f"another primary exists: partner {self.db.other_primary} also reports PRIMARY (split brain); "
-                    f"demote the instance that must rejoin with role force-secondary")
+                    + self._split_brain_advice())
         if self.session_up:
             return ""
         if self.out_error:
@@ -433,6 +505,17 @@ class MirroringLink:
         if self.in_error:
             return self.in_error
         return f"waiting for partner {self.spec.partner!r} to connect to this instance's mirroring endpoint"
+
+    def _split_brain_advice(self):
+        """Which of the two primaries is the stale one: the one whose term (epoch) is older."""
+        mine, theirs = self.db.epoch, self.partner.get("epoch")
+        if theirs and history.term(theirs) > history.term(mine):
+            return (f"the partner's term {theirs} is newer than this instance's {mine}: this instance is the stale "
+                    "primary; rejoin it with role force-secondary")
+        if theirs and history.term(theirs) < history.term(mine):
+            return (f"this instance's term {mine} is newer than the partner's {theirs}: the partner is the stale "
+                    "primary; rejoin the partner with role force-secondary")
+        return "demote the instance that must rejoin with role force-secondary"
 
     def snapshot(self):
         return {
@@ -444,6 +527,16 @@ class MirroringLink:
             "sync_effective": self.sync_effective(),
             "catching_up": self.session_up and self.db.role == PRIMARY and self.partner_hardened < self.db.tip,
         }
+
+
+def _fit(records, limit):
+    """The leading records whose encoded size stays within `limit` (at least one)."""
+    size = 0
+    for count, record in enumerate(records):
+        size += len(json.dumps(record, separators=(",", ":"))) + 1
+        if size > limit and count:
+            return records[:count]
+    return records
 
 
 def _role_conflict(mine, theirs, partner, epoch):

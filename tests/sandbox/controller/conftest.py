@@ -2,6 +2,7 @@
 set up by hand the way the seed document does it: an instance on each site, each side's mirroring
 certificate and URL copied into the other side's DAG resource."""
 import base64
+import contextlib
 import json
 import time
 import uuid
@@ -234,3 +235,91 @@ def pair(arc):
 
 def dump(obj):
     return json.dumps(obj, indent=1, sort_keys=True)
+
+
+# -- helpers of the replication and failover tests ------------------------------------------------
+@contextlib.contextmanager
+def own_sandbox(tmp_path_factory, *extra):
+    """A controller sandbox of the caller's own (for tests that kill sites): healed and taken down after."""
+    handle = start_sandbox(tmp_path_factory, *extra)
+    try:
+        yield handle
+    finally:
+        run_cli(handle.runtime_dir, "heal", check=False)
+        run_cli(handle.runtime_dir, "down", check=False)
+
+
+@contextlib.contextmanager
+def partitioned(sandbox):
+    """The mirroring link between the sites cut for the block; healed whatever happens."""
+    run_cli(sandbox.runtime_dir, "partition")
+    try:
+        yield
+    finally:
+        run_cli(sandbox.runtime_dir, "heal")
+
+
+@contextlib.contextmanager
+def site_down(sandbox, site):
+    """The site killed for the block, started again whatever happens."""
+    sandbox.kill(site)
+    try:
+        yield
+    finally:
+        sandbox.start(site)
+
+
+def partner_connected_state(status):
+    """connectedState of the partner's entry in a DAG status (None before there is one)."""
+    replicas = status.get("replicas") or []
+    return replicas[1]["connectedState"] if len(replicas) == 2 else None
+
+
+def wait_partner_state(dag, state, timeout=20):
+    return wait_for(lambda: partner_connected_state(dag.status()) == state and dag.status(), timeout,
+                    what=f"{dag.name} on {dag.site.name} to report its partner {state}")
+
+
+def wait_same_logs(pair, timeout=20):
+    """Wait until both sides hold the same log (the secondary caught up); returns it."""
+    seen = {}
+
+    def same():
+        seen.update(primary=pair.records("primary"), secondary=pair.records("secondary"))
+        return seen["primary"] == seen["secondary"] and {"records": seen["primary"]}
+    try:
+        return wait_for(same, timeout, interval=0.1, what="both sides to hold the same log")["records"]
+    except AssertionError as exc:
+        tips = {side: len(records) for side, records in seen.items()}
+        differ = next((a["lsn"] for a, b in zip(seen["primary"], seen["secondary"]) if a != b), None)
+        raise AssertionError(f"{exc}; log lengths {tips}, first differing LSN {differ}") from None
+
+
+def missing_acknowledged(records, acknowledged):
+    """The (lsn, key) pairs a workload was acknowledged that `records` does not hold as such."""
+    held = {r["lsn"]: r["key"] for r in records}
+    return [(lsn, key) for lsn, key in acknowledged if held.get(lsn) != key]
+
+
+def write_many(instance, count, prefix):
+    """`count` writes on the instance; returns their LSNs."""
+    with instance.sql() as sql:
+        return [sql.write(f"{prefix}-{number}", number) for number in range(count)]
+
+
+def watch_until(api, plural, version, namespace, name, resource_version, predicate, timeout=20,
+                what="the condition"):
+    """Watch one custom object from `resource_version` (events only, no sleeping) until `predicate(obj)`
+    holds; returns every object seen, in order, the last one satisfying the predicate."""
+    from kubernetes import watch  # pylint: disable=import-outside-toplevel
+
+    seen, stream = [], watch.Watch()
+    for event in stream.stream(api.list_namespaced_custom_object, GROUP, version, namespace, plural,
+                               field_selector=f"metadata.name={name}", resource_version=resource_version,
+                               timeout_seconds=max(1, int(timeout))):
+        seen.append(event["object"])
+        if event["type"] != "DELETED" and predicate(event["object"]):
+            stream.stop()
+            return seen
+    raise AssertionError(f"no event within {timeout} s satisfied {what} for {plural} {name}; states seen: "
+                         f"{[(o.get('status') or {}).get('state') for o in seen]}")

@@ -1,0 +1,29 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The errors modules report: each names the site, the object and what went wrong."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ArcError(Exception):
+    """A failure to report with fail_json: `message` for msg, `details` for the other return values."""
+
+    def __init__(self, message, **details):
+        super(ArcError, self).__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(ArcError):
+    """Bad module options, found before anything was written."""
+
+
+class ApiFailure(ArcError):
+    """The API refused or could not be reached; details carry site, verb, object, status and reason."""
+
+
+class WaitTimeout(ArcError):
+    """A wait ran out of time; details carry the last object seen."""

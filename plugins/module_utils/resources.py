@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Arc kinds, and which version of each a site serves, learned with one discovery request.
+
+The Arc CRDs have no conversion, so any served version reads and writes the same objects; the
+modules use the most preferred version that serves the kind (or the `api_version` the user
+pinned, which costs no request at all). Discovery asks for aggregated discovery
+(apidiscovery.k8s.io/v2, Kubernetes 1.30+): one GET /apis answers for every group, version and
+resource. A server that does not offer it answers with the plain group list, and then each
+version of the Arc group is read (one more request per version).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+ARC_GROUP = "sql.arcdata.microsoft.com"
+DATA_CONTROLLER_GROUP = "arcdata.microsoft.com"
+AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+
+class Kind(object):
+    def __init__(self, group, kind, plural):
+        self.group, self.kind, self.plural = group, kind, plural
+
+    @property
+    def qualified(self):
+        return "%s.%s" % (self.plural, self.group)
+
+
+SQL_MANAGED_INSTANCE = Kind(ARC_GROUP, "SqlManagedInstance", "sqlmanagedinstances")
+FAILOVER_GROUP = Kind(ARC_GROUP, "FailoverGroup", "failovergroups")
+DAG = Kind(ARC_GROUP, "Dag", "dags")
+DATA_CONTROLLER = Kind(DATA_CONTROLLER_GROUP, "DataController", "datacontrollers")
+
+
+class NotServed(Exception):
+    """The site does not serve a kind; the message says which and what that usually means."""
+
+
+def get_json(api_client, path, accept="application/json"):
+    """GET a non-resource path through the client's auth and TLS; returns the decoded body."""
+    if hasattr(api_client, "param_serialize"):  # kubernetes >= 35 (openapi-generator 7 clients)
+        method, url, headers, body, unused = api_client.param_serialize(
+            method="GET", resource_path=path, header_params={"Accept": accept}, auth_settings=["BearerToken"])
+        response = api_client.call_api(method, url, header_params=headers)
+        response.read()
+        return json.loads(response.data)
+    response = api_client.call_api(path, "GET", header_params={"Accept": accept}, auth_settings=["BearerToken"],
+                                   _preload_content=False, _return_http_data_only=True)
+    return json.loads(response.data)
+
+
+def _versions_from_aggregated(document):
+    """{group: [(version, {plural, ...}), ...] in preference order} from an APIGroupDiscoveryList."""
+    groups = {}
+    for item in document.get("items") or []:
+        name = (item.get("metadata") or {}).get("name", "")
+        groups[name] = [(v["version"], set(r["resource"] for r in v.get("resources") or []))
+                        for v in item.get("versions") or []]
+    return groups
+
+
+class Discovery(object):
+    """What one site serves; asks the API at most once per module run, and only if needed."""
+
+    def __init__(self, api_client, site):
+        self._api_client = api_client
+        self.site = site
+        self._groups = None
+        self.requests = 0
+
+    def _load(self):
+        if self._groups is not None:
+            return self._groups
+        self.requests += 1
+        document = get_json(self._api_client, "/apis", accept=AGGREGATED + ",application/json")
+        if document.get("kind") == "APIGroupDiscoveryList":
+            self._groups = _versions_from_aggregated(document)
+        else:
+            self._groups = self._plain(document)
+        return self._groups
+
+    def _plain(self, group_list):
+        groups = {}
+        for group in group_list.get("groups") or []:
+            if group["name"] not in (ARC_GROUP, DATA_CONTROLLER_GROUP):
+                continue
+            versions = []
+            for entry in group.get("versions") or []:
+                self.requests += 1
+                resources = get_json(self._api_client, "/apis/%s" % entry["groupVersion"])
+                versions.append((entry["version"], set(r["name"] for r in resources.get("resources") or [])))
+            preferred = (group.get("preferredVersion") or {}).get("version")
+            versions.sort(key=lambda v: v[0] != preferred)
+            groups[group["name"]] = versions
+        return groups
+
+    def serves(self, kind):
+        return any(kind.plural in resources for unused, resources in self._load().get(kind.group, []))
+
+    def version(self, kind, pinned=None):
+        """The version to use for `kind`: the pinned one, or the most preferred that serves it."""
+        if pinned:
+            return pinned
+        for version, resources in self._load().get(kind.group, []):
+            if kind.plural in resources:
+                return version
+        raise NotServed("%s does not serve %s (%s): is the Arc data controller installed, and is this the "
+                        "right cluster and namespace?" % (self.site, kind.qualified, kind.kind))

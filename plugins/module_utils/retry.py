@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""When an API call may be tried again, and after how long.
+
+Retried: 429 (after its Retry-After), 500, 502, 503 (after its Retry-After), 504, and connection
+failures and timeouts, with jittered exponential backoff and a bounded number of attempts. Never
+retried: 400, 401, 403, 404, 422 and every other answer that says the request itself is wrong;
+409 Conflict is not retried here either: the caller re-reads and recomputes (see service.py).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import random
+
+RETRIABLE_STATUS = frozenset([429, 500, 502, 503, 504])
+MAX_ATTEMPTS = 6
+BASE_DELAY = 0.2
+MAX_DELAY = 5.0
+MAX_RETRY_AFTER = 30.0
+
+
+class RetryPolicy(object):
+    def __init__(self, max_attempts=MAX_ATTEMPTS, base_delay=BASE_DELAY, max_delay=MAX_DELAY, rng=None):
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._rng = rng or random.Random()
+
+    @staticmethod
+    def retriable(status):
+        """`status` is an HTTP status code, or None for a connection failure or timeout."""
+        return status is None or status in RETRIABLE_STATUS
+
+    def delay(self, attempt, retry_after=None):
+        """Seconds to wait before attempt number `attempt + 1` (attempts count from 1)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return self._rng.uniform(ceiling / 2, ceiling)  # "equal jitter": never 0, never in lockstep
+
+    def should_retry(self, status, attempt):
+        return self.retriable(status) and attempt < self.max_attempts
+
+
+def parse_retry_after(headers):
+    """Seconds from a Retry-After header (delta-seconds form), or None."""
+    if not headers:
+        return None
+    value = None
+    for key in headers:
+        if str(key).lower() == "retry-after":
+            value = headers[key]
+            break
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Waiting for an object to reach a state, driven by watch events rather than polling.
+
+After one read, a watch from that object's resourceVersion delivers each change as it happens
+(a 5-second poll, as `az` and kubernetes.core do, adds up to 5 seconds to every step of a
+failover). An expired watch (timeout, 410 Gone) is resumed from a fresh read; where the API
+offers no watch, polling is the fallback. A timeout names the object, the field, the value
+expected and the value last seen, and the time waited, and carries the last object.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from .errors import ApiFailure, WaitTimeout
+
+try:
+    from kubernetes import watch
+    from kubernetes.client.rest import ApiException
+    import urllib3
+    WATCH_INTERRUPTIONS = (urllib3.exceptions.HTTPError, OSError, ValueError)
+except ImportError:  # pragma: no cover - reported by the module with missing_required_lib
+    watch = ApiException = WATCH_INTERRUPTIONS = None
+
+POLL_SECONDS = 1.0
+
+
+class Condition(object):
+    """What to wait for: `check(obj)` returns (met, field, expected, seen) for the message."""
+
+    def __init__(self, description, check):
+        self.description = description
+        self.check = check
+
+
+def _elapsed(started):
+    return time.monotonic() - started
+
+
+def wait_for(resources, name, condition, timeout, obj=None, progress=None):
+    """Wait until `condition` holds for the object; returns the object that met it."""
+    started = time.monotonic()
+    obj = obj if obj is not None else resources.get(name)
+    state = {"obj": obj}
+    if _met(condition, obj, progress):
+        return obj
+    while _elapsed(started) < timeout:
+        try:
+            found = _watch(resources, name, condition, state, started + timeout, progress)
+        except ApiException as exc:
+            if exc.status == 410:  # expired: resume from a fresh read
+                state["obj"] = resources.get(name)
+                if _met(condition, state["obj"], progress):
+                    return state["obj"]
+                continue
+            if exc.status in (404, 405):  # no watch here: poll instead
+                return _poll(resources, name, condition, state, started, timeout, progress)
+            raise resources.caller.failure("watch", resources.describe(name), exc)
+        except WATCH_INTERRUPTIONS:
+            time.sleep(min(POLL_SECONDS, max(0.0, started + timeout - time.monotonic())))
+            state["obj"] = _quiet_get(resources, name, state["obj"])
+            if _met(condition, state["obj"], progress):
+                return state["obj"]
+            continue
+        if found:
+            return state["obj"]
+    raise _timeout(resources, name, condition, state["obj"], started)
+
+
+def _met(condition, obj, progress):
+    met = condition.check(obj)[0]
+    if progress is not None:
+        progress(obj)
+    return met
+
+
+def _watch(resources, name, condition, state, deadline, progress):
+    obj = state["obj"]
+    resource_version = (obj or {}).get("metadata", {}).get("resourceVersion")
+    remaining = max(1, int(deadline - time.monotonic() + 0.999))
+    kwargs = {"field_selector": "metadata.name=%s" % name, "timeout_seconds": remaining,
+              "_request_timeout": (10, remaining + 10)}
+    if resource_version:
+        kwargs["resource_version"] = resource_version
+    stream = watch.Watch().stream(resources.api.list_namespaced_custom_object, resources.kind.group,
+                                  resources.version, resources.namespace, resources.kind.plural, **kwargs)
+    for event in stream:
+        kind = event["type"]
+        if kind == "ERROR":
+            raw = event.get("raw_object") or {}
+            raise ApiException(status=raw.get("code", 500), reason=raw.get("message"))
+        if kind not in ("ADDED", "MODIFIED", "DELETED"):
+            continue
+        state["obj"] = None if kind == "DELETED" else event["raw_object"]
+        if _met(condition, state["obj"], progress):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+    return False
+
+
+def _poll(resources, name, condition, state, started, timeout, progress):
+    while _elapsed(started) < timeout:
+        time.sleep(min(POLL_SECONDS, max(0.0, started + timeout - time.monotonic())))
+        state["obj"] = resources.get(name)
+        if _met(condition, state["obj"], progress):
+            return state["obj"]
+    raise _timeout(resources, name, condition, state["obj"], started)
+
+
+def _quiet_get(resources, name, last):
+    try:
+        return resources.get(name)
+    except ApiFailure:
+        return last
+
+
+def _timeout(resources, name, condition, obj, started):
+    unused, field, expected, seen = condition.check(obj)
+    return WaitTimeout("%s: timed out after %.1f s waiting for %s: %s to be %s, last seen %s" % (
+        resources.caller.site, _elapsed(started), resources.describe(name), field, expected, seen),
+        site=resources.caller.site, object=resources.describe(name), field=field, expected=expected, seen=seen,
+        elapsed=round(_elapsed(started), 1), last_object=obj)
