@@ -143,10 +143,15 @@ class Database:
         return len(dropped)
 
     # -- roles ------------------------------------------------------------------------------------
-    def promote(self, partner_epochs=()):
-        """Become primary at the current tip, starting a new epoch after any this side or the partner knew."""
+    def promote(self, partner_epochs=(), partner_tip=None):
+        """Become primary at the current tip, starting a new epoch after any this side or the partner knew.
+        `partner_tip` is the last committed LSN the partner reported: what it committed beyond our tip is
+        lost by this promotion (at least that much: it may have committed more since it last reported)."""
         self.role = PRIMARY
         self.epochs.append([history.next_epoch(self.name, self.epochs, partner_epochs or []), self.tip + 1])
+        self.counters["promoted_at_lsn"] = self.tip
+        self.counters["partner_lsn_at_promotion"] = partner_tip
+        self.counters["lost_at_promotion_at_least"] = max(0, (partner_tip or 0) - self.tip)
         self.other_primary = None
         self._save()
         self._notify()

@@ -329,6 +329,7 @@ class MirroringLink:
                 self._drop_session(f"log stream out of step: LSN {first} arrived, this log ends at {self.db.tip}")
                 return
             tip = await self.db.apply(message["records"])
+            self.partner["tip"] = max(self.partner.get("tip") or 0, message.get("tip") or 0)
             await self._send({"type": "ack", "hardened": tip})
         elif kind == "promote" and self.db.role == SECONDARY:
             await self._on_promote_request(message)
@@ -357,7 +358,8 @@ class MirroringLink:
                 await self.db.wait_change(0.2)
                 continue
             batch = _fit(self.db.log.after(self._stream_next - 1, self._batch_size()), BATCH_BYTES)
-            if await self._send({"type": "records", "records": batch}):
+            # the primary's tip rides along: what a forced promotion would lose is known to the second
+            if await self._send({"type": "records", "records": batch, "tip": self.db.tip}):
                 self._stream_next += len(batch)
             if self.timings.seeding_rate:
                 await asyncio.sleep(len(batch) / self.timings.seeding_rate)
@@ -486,7 +488,7 @@ class MirroringLink:
 
     def force_promote(self):
         """force-primary-allow-data-loss: primary at the last hardened LSN, whatever the partner says."""
-        self.db.promote(self.partner.get("epochs") or [])
+        self.db.promote(self.partner.get("epochs") or [], self.partner.get("tip"))
         if self.session_up and self.partner.get("role") == PRIMARY:
             self._drop_session("promoted while the partner is PRIMARY")
         self._stream_next = None

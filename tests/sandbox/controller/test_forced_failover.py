@@ -53,6 +53,10 @@ def test_forced_failover_split_brain_and_rejoin(arc_alone, record_property):
               f"(promotion at LSN {promotion_lsn}, last acknowledged LSN {acknowledged[-1][0]})")
         assert len(lost) >= 0 and promotion_lsn <= acknowledged[-1][0]
         assert lost, "the DR side streams slower than the workload writes: some acknowledged writes must be lost"
+        # the new primary's own estimate, from the partner's last report: a lower bound of the real loss
+        assert stats["promoted_at_lsn"] == promotion_lsn
+        estimate = stats["lost_at_promotion_at_least"]
+        assert 0 < estimate <= len(lost), (estimate, len(lost))
 
         after_promotion = write_many(new, 30, "new-primary")
         assert after_promotion[0] == promotion_lsn + 1
