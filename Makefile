@@ -13,11 +13,11 @@ GET_PIP       := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST        := $(BIN)/python -m pytest
 export PATH   := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv test demo sanity lint sandbox-tests build-tree pip-bootstrap clean constraints
+.PHONY: help venv test demo sanity lint units sandbox-tests integration build-tree pip-bootstrap clean constraints
 
 help:
 	@echo "make demo   start the two-site sandbox and run the DR drill"
-	@echo "make test   ansible-test sanity, ansible-lint, then the sandbox conformance tests (what CI runs)"
+	@echo "make test   ansible-test sanity, ansible-lint, unit, sandbox and integration tests (what CI runs)"
 
 # The virtualenv is rebuilt only when a requirements file changes.
 venv: $(VENV_STAMP)
@@ -34,7 +34,7 @@ $(GET_PIP): | devtools/get_pip_standin.py
 build-tree: venv
 	$(BIN)/python devtools/sync_build_tree.py . $(COLLECTION)
 
-test: sanity lint sandbox-tests
+test: sanity lint units sandbox-tests integration
 
 sanity: build-tree pip-bootstrap
 	cd $(COLLECTION) && ansible-test sanity --python 3.11 --color no
@@ -43,8 +43,15 @@ sanity: build-tree pip-bootstrap
 lint: venv
 	$(BIN)/ansible-lint --nocolor
 
+# The collection is imported from the build tree (ansible_collections/arcdata/sqlmi), as Ansible does.
+units: build-tree
+	PYTHONPATH=$(CURDIR)/build $(PYTEST) tests/unit
+
 sandbox-tests: venv
 	$(PYTEST) tests/sandbox
+
+integration: build-tree
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) tests/integration
 
 demo: venv
 	$(BIN)/python -m sandbox.demo

@@ -86,6 +86,16 @@ def describe(cert, now=None):
     }
 
 
+def facts(text):
+    """describe() of the certificate in `text`, {"error": why} when it is not one, None when empty."""
+    if not text:
+        return None
+    try:
+        return describe(parse_certificate(text))
+    except CertificateError as exc:
+        return {"error": str(exc)}
+
+
 def validity_problem(cert, min_days_valid=0, what="certificate", now=None):
     """Why the certificate cannot be used now (or for `min_days_valid` more days), or None."""
     now = now or datetime.datetime.now(datetime.timezone.utc)

@@ -152,6 +152,18 @@ def default_namespace(params):
     return None
 
 
+USER_AGENT = "arcdata.sqlmi/0.1.0 (Ansible collection)"
+
+
 def api_client(params):
     configuration, label = build_configuration(params)
-    return client.ApiClient(configuration), label
+    api = client.ApiClient(configuration)
+    api.user_agent = USER_AGENT  # so a site's audit log tells the collection's requests from others
+    return api, label
+
+
+# Paired with ModuleDocFragment.WAIT in plugins/doc_fragments/connection.py.
+WAIT_ARGS = dict(
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
+)

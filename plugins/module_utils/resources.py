@@ -37,6 +37,9 @@ DAG = Kind(ARC_GROUP, "Dag", "dags")
 DATA_CONTROLLER = Kind(DATA_CONTROLLER_GROUP, "DataController", "datacontrollers")
 
 
+DAG_KINDS = {"FailoverGroup": FAILOVER_GROUP, "Dag": DAG}
+
+
 class NotServed(Exception):
     """The site does not serve a kind; the message says which and what that usually means."""
 

@@ -184,3 +184,12 @@ class Secrets(object):
         kwargs = {"dry_run": "All"} if dry_run else {}
         return self.caller.call("patch", self.describe(name), self.api.patch_namespaced_secret, name,
                                 self.namespace, patch, _content_type=MERGE_PATCH, **kwargs)
+
+    def delete(self, name, dry_run=False):
+        kwargs = {"dry_run": "All"} if dry_run else {}
+        try:
+            self.caller.call("delete", self.describe(name), self.api.delete_namespaced_secret, name,
+                             self.namespace, **kwargs)
+        except ApiFailure as failure:
+            if failure.details.get("status") != 404:
+                raise

@@ -16,7 +16,7 @@ __metaclass__ = type
 
 import time
 
-from .errors import ApiFailure, WaitTimeout
+from .errors import ApiFailure, ArcError, WaitTimeout
 
 try:
     from kubernetes import watch
@@ -29,20 +29,20 @@ except ImportError:  # pragma: no cover - reported by the module with missing_re
 POLL_SECONDS = 1.0
 
 
-class Condition(object):
-    """What to wait for: `check(obj)` returns (met, field, expected, seen) for the message."""
-
-    def __init__(self, description, check):
-        self.description = description
-        self.check = check
-
-
 def _elapsed(started):
     return time.monotonic() - started
 
 
 def wait_for(resources, name, condition, timeout, obj=None, progress=None):
-    """Wait until `condition` holds for the object; returns the object that met it."""
+    """Wait until `condition` (see conditions.py) holds for the object; returns the object that met it."""
+    try:
+        return _wait(resources, name, condition, timeout, obj, progress)
+    except _ControllerFailure as failure:
+        raise ArcError("%s: %s: %s" % (resources.caller.site, resources.describe(name), failure.message),
+                       site=resources.caller.site, object=resources.describe(name), **failure.details)
+
+
+def _wait(resources, name, condition, timeout, obj, progress):
     started = time.monotonic()
     obj = obj if obj is not None else resources.get(name)
     state = {"obj": obj}
@@ -72,10 +72,17 @@ def wait_for(resources, name, condition, timeout, obj=None, progress=None):
 
 
 def _met(condition, obj, progress):
-    met = condition.check(obj)[0]
+    """Whether the wait is over; raises ArcError at once when the controller reports a terminal failure."""
     if progress is not None:
         progress(obj)
-    return met
+    failure = condition.failed(obj)
+    if failure:
+        raise _ControllerFailure(failure, last_object=obj)
+    return condition.check(obj)[0]
+
+
+class _ControllerFailure(ArcError):
+    """The controller ended the operation with a failure; wait_for adds the site and the object."""
 
 
 def _watch(resources, name, condition, state, deadline, progress):

@@ -31,6 +31,7 @@ class KubeGateway:
         configuration = client.Configuration()
         config.load_kube_config(config_file=str(kubeconfig), context=context, client_configuration=configuration)
         self.api_client = client.ApiClient(configuration)
+        self.api_client.user_agent = "arc-controller-emulator/0.1"  # tells its requests apart in the audit log
         self.custom = client.CustomObjectsApi(self.api_client)
         self.core = client.CoreV1Api(self.api_client)
         self.extensions = client.ApiextensionsV1Api(self.api_client)

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Paired with CONNECTION_ARGS in plugins/module_utils/connection.py: change both together.
+    DOCUMENTATION = r"""
+options:
+  kubeconfig:
+    description:
+      - Path to a kubeconfig file of the site, or the kubeconfig itself as a dictionary.
+      - Secrets inside a dictionary kubeconfig (tokens, passwords, client keys) are hidden from all output.
+      - Falls back to E(K8S_AUTH_KUBECONFIG), then to the first file of E(KUBECONFIG) or C(~/.kube/config)
+        when O(host) is not set either. In-cluster configuration is never used implicitly.
+    type: raw
+  context:
+    description:
+      - The kubeconfig context to use; default is the kubeconfig's current context.
+      - Falls back to E(K8S_AUTH_CONTEXT).
+    type: str
+  host:
+    description:
+      - URL of the site's Kubernetes API; overrides the kubeconfig's server.
+      - Falls back to E(K8S_AUTH_HOST).
+    type: str
+  api_key:
+    description:
+      - Bearer token for the API; overrides the kubeconfig's credentials.
+      - Falls back to E(K8S_AUTH_API_KEY).
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the API's TLS certificate; overrides the kubeconfig.
+      - Falls back to E(K8S_AUTH_VERIFY_SSL).
+    type: bool
+    aliases: [verify_ssl]
+  ca_cert:
+    description:
+      - Path to the CA certificate that signed the API's certificate; overrides the kubeconfig.
+      - Falls back to E(K8S_AUTH_SSL_CA_CERT).
+    type: path
+    aliases: [ssl_ca_cert]
+  client_cert:
+    description:
+      - Path to a client certificate for the API; overrides the kubeconfig.
+      - Falls back to E(K8S_AUTH_CERT_FILE).
+    type: path
+    aliases: [cert_file]
+  client_key:
+    description:
+      - Path to the key of O(client_cert); overrides the kubeconfig.
+      - Falls back to E(K8S_AUTH_KEY_FILE).
+    type: path
+    aliases: [key_file]
+  namespace:
+    description:
+      - The Kubernetes namespace of the Arc data controller and its instances (the seed's C(--k8s-namespace)).
+      - Default is the namespace of the kubeconfig context; the module fails if neither is set.
+    type: str
+requirements:
+  - kubernetes >= 24.2.0 (the official Kubernetes Python client)
+notes:
+  - All modules of this collection are in the action group C(arcdata.sqlmi.arc), so a play can set the connection
+    options once with C(module_defaults).
+"""
+
+    WAIT = r"""
+options:
+  wait:
+    description:
+      - Wait until the Arc controller has carried out the change (watching the object, not polling).
+      - Ignored in check mode.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait before failing. The failure names the object, the field, the value expected and the value
+        last seen, and returns the last object.
+    type: int
+    default: 600
+"""

@@ -1,0 +1,200 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: arc_mirroring_cert
+short_description: Read, check and save an Arc SQL Managed Instance's mirroring certificate
+version_added: 0.1.0
+description:
+  - The seed document's C(az sql mi-arc get-mirroring-cert). Reads C(status.highAvailability.mirroringCertificate)
+    of a C(SqlManagedInstance) through the Kubernetes API, normalises the PEM (Arc publishes it with CRLF line
+    breaks), checks that it is exactly one valid X.509 certificate, and optionally writes it to O(dest).
+  - Returns the mirroring URL the partner's DAG resource needs (C(tcp://) plus C(status.endpoints.mirroring)),
+    the certificate's SHA-256 fingerprint and its validity.
+  - Fails when the certificate expires sooner than O(min_days_valid) days.
+author:
+  - arcdata.sqlmi maintainers (@arcdata)
+extends_documentation_fragment:
+  - arcdata.sqlmi.connection
+  - arcdata.sqlmi.connection.wait
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: Reads as usual; O(dest) is not written, but RV(ignore:changed) says whether it would be.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation
+      indicates no change.
+    support: full
+    details: O(dest) is only rewritten when its content differs.
+options:
+  name:
+    description: Name of the instance.
+    type: str
+    required: true
+  dest:
+    description:
+      - File to write the normalised PEM to (the seed's C(--cert-file)), atomically; the usual file attributes
+        apply. Only rewritten when the content differs.
+    type: path
+  min_days_valid:
+    description: Fail when the certificate expires in fewer than this many days (0 only refuses an expired one).
+    type: int
+    default: 0
+  api_version:
+    description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred the site serves.
+    type: str
+notes:
+  - An instance that is not C(Ready) yet publishes no certificate; with O(wait=true) (the default) the module waits
+    for it.
+seealso:
+  - module: arcdata.sqlmi.arc_dag
+"""
+
+EXAMPLES = r"""
+- name: Save each site's mirroring certificate (the seed's step 3)
+  arcdata.sqlmi.arc_mirroring_cert:
+    name: sqlprimary
+    dest: "{{ playbook_dir }}/sqlcerts/sqlprimary.pem"
+    mode: "0644"
+    min_days_valid: 30
+  register: primary_cert
+
+- name: Show where the partner must connect
+  ansible.builtin.debug:
+    msg: "{{ primary_cert.mirroring_url }} {{ primary_cert.fingerprint_sha256 }}"
+"""
+
+RETURN = r"""
+certificate:
+  description: The certificate as PEM with LF line breaks (a public certificate; no key is ever returned).
+  returned: success
+  type: str
+mirroring_url:
+  description: C(tcp://) followed by the instance's C(status.endpoints.mirroring).
+  returned: success
+  type: str
+  sample: tcp://10.20.5.50:5022
+fingerprint_sha256:
+  description: SHA-256 fingerprint of the certificate, colon-separated hex.
+  returned: success
+  type: str
+not_before:
+  description: Start of validity, UTC, ISO 8601.
+  returned: success
+  type: str
+not_after:
+  description: End of validity, UTC, ISO 8601.
+  returned: success
+  type: str
+days_remaining:
+  description: Whole days until RV(not_after).
+  returned: success
+  type: int
+subject:
+  description: Subject of the certificate (Arc issues C(CN=dbm)).
+  returned: success
+  type: str
+issuer:
+  description: Issuer of the certificate (Arc's C(CN=Cluster Certificate Authority)).
+  returned: success
+  type: str
+dest:
+  description: The file written, as given.
+  returned: when O(dest) is set
+  type: str
+"""
+
+import os
+
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, conditions
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import ArcError
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for
+
+
+def argument_spec():
+    return dict(
+        name=dict(type="str", required=True),
+        dest=dict(type="path"),
+        min_days_valid=dict(type="int", default=0),
+        api_version=dict(type="str"),
+    )
+
+
+def _published(arc, instances, name):
+    obj = instances.get(name)
+    if obj is None:
+        raise ArcError("%s: SqlManagedInstance %s/%s does not exist" % (arc.site, arc.namespace, name))
+    condition = conditions.instance_certificate()
+    if condition.check(obj)[0]:
+        return obj
+    if arc.params["wait"] and not arc.check_mode:
+        return wait_for(instances, name, condition, arc.params["wait_timeout"], obj)
+    raise ArcError("%s: %s publishes no mirroring certificate yet (%s); set wait=true to wait for it" % (
+        arc.site, instances.describe(name), condition.check(obj)[3]))
+
+
+def _write(arc, pem):
+    """Write `pem` to dest if it differs; returns whether it did (or would, in check mode)."""
+    dest = arc.params["dest"]
+    try:
+        with open(dest, "r") as handle:
+            current = handle.read()
+    except (IOError, OSError):
+        current = None
+    changed = current != pem
+    if changed and not arc.check_mode:
+        directory = os.path.dirname(dest) or "."
+        if not os.path.isdir(directory):
+            raise ArcError("dest %r: directory %r does not exist" % (dest, directory))
+        temporary = os.path.join(arc.module.tmpdir, "mirroring-cert.pem")
+        with open(temporary, "w") as handle:
+            handle.write(pem)
+        arc.module.atomic_move(temporary, dest)
+    file_args = arc.module.load_file_common_arguments(arc.params, path=dest)
+    if not arc.check_mode or os.path.exists(dest):
+        changed = arc.module.set_fs_attributes_if_different(file_args, changed)
+    return changed
+
+
+def run(arc):
+    arc.connect()
+    params = arc.params
+    instances = arc.resources(SQL_MANAGED_INSTANCE, params["api_version"])
+    obj = _published(arc, instances, params["name"])
+    status = obj["status"]
+    what = "the mirroring certificate of %s" % instances.describe(params["name"])
+    try:
+        cert = certificates.parse_certificate(status["highAvailability"]["mirroringCertificate"], what)
+    except certificates.CertificateError as exc:
+        raise ArcError("%s: %s" % (arc.site, exc))
+    problem = certificates.validity_problem(cert, params["min_days_valid"], what)
+    if problem:
+        raise ArcError("%s: %s" % (arc.site, problem), **certificates.describe(cert))
+    pem = certificates.normalise_pem(status["highAvailability"]["mirroringCertificate"])
+    result = dict(changed=False, certificate=pem, mirroring_url="tcp://%s" % status["endpoints"]["mirroring"],
+                  **certificates.describe(cert))
+    if params["dest"]:
+        result["changed"] = _write(arc, pem)
+        result["dest"] = params["dest"]
+    return result
+
+
+def main():
+    ArcModule(argument_spec(), add_file_common_args=True).run(run)
+
+
+if __name__ == "__main__":
+    main()

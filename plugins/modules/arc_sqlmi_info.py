@@ -1,0 +1,166 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: arc_sqlmi_info
+short_description: Read Azure Arc-enabled SQL Managed Instances and summarise their status
+version_added: 0.1.0
+description:
+  - Reads one C(SqlManagedInstance) by O(name), or all of them in the namespace, through the Kubernetes API, and
+    returns for each a summary a playbook can check without digging (state, replicas, endpoints, high
+    availability health, and the mirroring certificate's fingerprint and expiry).
+author:
+  - arcdata.sqlmi maintainers (@arcdata)
+extends_documentation_fragment:
+  - arcdata.sqlmi.connection
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: Read only.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation
+      indicates no change.
+    support: full
+options:
+  name:
+    description: Name of the instance; all instances of the namespace when omitted.
+    type: str
+  api_version:
+    description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred the site serves.
+    type: str
+seealso:
+  - module: arcdata.sqlmi.arc_sqlmi
+"""
+
+EXAMPLES = r"""
+- name: Read the DR instance
+  arcdata.sqlmi.arc_sqlmi_info:
+    name: sqlsecondary
+  register: dr
+
+- name: It must be ready, with a certificate valid for 30 more days
+  ansible.builtin.assert:
+    that:
+      - dr.instances[0].state == 'Ready'
+      - dr.instances[0].certificate.days_remaining >= 30
+"""
+
+RETURN = r"""
+instances:
+  description: One summary per instance (empty when O(name) does not exist).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the instance.
+      type: str
+    state:
+      description: C(status.state), such as C(Ready) or C(Error).
+      type: str
+    message:
+      description: C(status.message), the controller's explanation of an error.
+      type: str
+    ready:
+      description: Whether the instance is C(Ready) for its current generation.
+      type: bool
+    tier:
+      description: Tier in its long form (C(GeneralPurpose) or C(BusinessCritical)).
+      type: str
+    license_type:
+      description: C(spec.licenseType).
+      type: str
+    replicas:
+      description: C(spec.replicas).
+      type: int
+    ready_replicas:
+      description: C(status.roles.sql.readyReplicas).
+      type: int
+    endpoints:
+      description: C(status.endpoints).
+      type: dict
+    mirroring_url:
+      description: C(tcp://) plus C(status.endpoints.mirroring), or null.
+      type: str
+    ha_health:
+      description: C(status.highAvailability.healthState).
+      type: str
+    ha_replicas:
+      description: C(status.highAvailability.replicas).
+      type: list
+      elements: dict
+    certificate:
+      description: The mirroring certificate's fingerprint, validity and names, or null before it is published.
+      type: dict
+    spec:
+      description: The instance's spec (compute, storage, settings), for parity checks between sites.
+      type: dict
+    generation:
+      description: C(metadata.generation).
+      type: int
+    observed_generation:
+      description: C(status.observedGeneration).
+      type: int
+api_version:
+  description: The version used.
+  returned: always
+  type: str
+"""
+
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, sqlmi_spec
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
+
+
+def summary(obj):
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    endpoints = status.get("endpoints") or {}
+    high_availability = status.get("highAvailability") or {}
+    generation = obj["metadata"].get("generation")
+    return {
+        "name": obj["metadata"]["name"],
+        "state": status.get("state"),
+        "message": status.get("message"),
+        "ready": status.get("state") == "Ready" and status.get("observedGeneration") == generation,
+        "tier": sqlmi_spec.canonical_tier(spec.get("tier", "GeneralPurpose")),
+        "license_type": spec.get("licenseType", "LicenseIncluded"),
+        "replicas": spec.get("replicas"),
+        "ready_replicas": ((status.get("roles") or {}).get("sql") or {}).get("readyReplicas"),
+        "endpoints": endpoints,
+        "mirroring_url": "tcp://%s" % endpoints["mirroring"] if endpoints.get("mirroring") else None,
+        "ha_health": high_availability.get("healthState"),
+        "ha_replicas": high_availability.get("replicas") or [],
+        "certificate": certificates.facts(high_availability.get("mirroringCertificate")),
+        "spec": spec,
+        "generation": generation,
+        "observed_generation": status.get("observedGeneration"),
+    }
+
+
+def run(arc):
+    arc.connect()
+    instances = arc.resources(SQL_MANAGED_INSTANCE, arc.params["api_version"])
+    if arc.params["name"]:
+        obj = instances.get(arc.params["name"])
+        found = [obj] if obj is not None else []
+    else:
+        found = instances.list().get("items") or []
+    return {"changed": False, "api_version": instances.version, "instances": [summary(o) for o in found]}
+
+
+def main():
+    ArcModule(dict(name=dict(type="str"), api_version=dict(type="str")), wait=False).run(run)
+
+
+if __name__ == "__main__":
+    main()
