@@ -67,6 +67,8 @@ def run(args):
         print(sandbox.partition())
     elif args.command == "heal":
         print(sandbox.heal())
+    elif args.command == "rotate-cert":
+        print(sandbox.rotate_certificate(args.site, args.instance))
     elif args.command in ("sql", "workload"):
         site = sandbox.sites()[args.site]
         endpoint = endpoint_of(sandbox.files[args.site], site, args.instance)
@@ -106,6 +108,9 @@ def parser():
         command.add_argument("--site", required=True, choices=SITE_NAMES)
     commands.add_parser("partition", help="cut the mirroring link between the sites (both directions)")
     commands.add_parser("heal", help="restore the mirroring link between the sites")
+    rotate = commands.add_parser("rotate-cert", help="give an instance a new mirroring certificate (and key)")
+    rotate.add_argument("--site", required=True, choices=SITE_NAMES)
+    rotate.add_argument("--instance", required=True, help="SqlManagedInstance name")
     sql = commands.add_parser("sql", help="talk to an instance's client endpoint: write, read or stats")
     workload = commands.add_parser("workload", help="write at a steady rate; report every acknowledged LSN")
     for command in (sql, workload):

@@ -1,4 +1,5 @@
 """The sandbox as a whole: bring both sites up, report on them, take them down, simulate disasters."""
+import datetime
 import json
 import secrets
 import shutil
@@ -119,6 +120,21 @@ class Sandbox:
     def heal(self):
         self.partition_flag.unlink(missing_ok=True)
         return "mirroring link between the sites restored"
+
+    def rotate_certificate(self, site_name, instance):
+        """Ask the site's controller for a new mirroring certificate of `instance` (through the API)."""
+        from kubernetes import client, config  # pylint: disable=import-outside-toplevel
+        from .controller.instances import ROTATE_ANNOTATION  # pylint: disable=import-outside-toplevel
+
+        site, files = self.sites()[self._check_site(site_name)], self.files[site_name]
+        configuration = client.Configuration()
+        config.load_kube_config(config_file=str(files.kubeconfig), context=site.context,
+                                client_configuration=configuration)
+        api = client.CustomObjectsApi(client.ApiClient(configuration))
+        stamp = datetime.datetime.now(datetime.timezone.utc).isoformat()
+        api.patch_namespaced_custom_object("sql.arcdata.microsoft.com", "v13", site.namespace, "sqlmanagedinstances",
+                                           instance, {"metadata": {"annotations": {ROTATE_ANNOTATION: stamp}}})
+        return f"site {site_name}: rotation of {instance}'s mirroring certificate requested ({stamp})"
 
     def _check_site(self, name):
         if name not in SITE_NAMES:

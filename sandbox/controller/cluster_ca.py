@@ -41,9 +41,10 @@ class ClusterCA:
         write_private(self.key_path, key_pem(key))
         self.cert_path.write_bytes(_pem(cert))
 
-    def issue_mirroring_certificate(self, instance, namespace, cert_path, key_path):
-        """Issue (once) the instance's mirroring certificate; returns its PEM bytes."""
-        if cert_path.exists() and key_path.exists():
+    def issue_mirroring_certificate(self, instance, namespace, cert_path, key_path, renew=False):
+        """Issue the instance's mirroring certificate once (or again, with a new key, when `renew`);
+        returns its PEM bytes."""
+        if cert_path.exists() and key_path.exists() and not renew:
             return cert_path.read_bytes()
         key = new_key()
         sans = [x509.DNSName(n) for n in (f"{instance}-svc", f"{instance}-svc.{namespace}.svc",

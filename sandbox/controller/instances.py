@@ -12,6 +12,9 @@ from .clock import now
 from .engine.instance import InstanceRuntime
 
 LOG = logging.getLogger(__name__)
+# The sandbox's way to rotate an instance's mirroring certificate (no Arc API documents one): a new
+# value of this annotation makes the controller issue a new certificate and key.
+ROTATE_ANNOTATION = "sandbox.arcdata.io/rotate-mirroring-certificate"
 # an instance in Error because of its admin Secret is checked again this often: the controller does
 # not watch Secrets, and a repaired Secret must not need a spec change to be noticed
 SECRET_RECHECK_SECONDS = 2.0
@@ -45,7 +48,9 @@ class InstanceReconciler:
         settled = status.get("observedGeneration") == generation and status.get("state") in ("Ready", "Error")
         if settled and name not in self._secret_rechecks:
             if status["state"] == "Ready" and runtime is None:
-                await self._start(obj)  # the controller restarted: bring the engine back as it was
+                runtime = await self._start(obj)  # the controller restarted: bring the engine back as it was
+            if status["state"] == "Ready":
+                await self._rotate_if_asked(obj, runtime)
             return
         await self._converge(obj, runtime)
 
@@ -74,6 +79,21 @@ class InstanceReconciler:
         await asyncio.sleep(self.timings.ready_delay_seconds)
         await self._publish_ready(obj, runtime)
         await self.gateway.event(obj, "Ready", f"instance {name} is ready (generation {generation})")
+
+    async def _rotate_if_asked(self, obj, runtime):
+        wanted = (obj["metadata"].get("annotations") or {}).get(ROTATE_ANNOTATION)
+        record_path = self._dir(obj) / "instance.json"
+        record = jsonfile.load(record_path, {})
+        if not wanted or wanted == record.get("rotation"):
+            return
+        runtime.rotate_certificate()
+        jsonfile.save(record_path, {**record, "rotation": wanted})
+        await self._patch(obj["metadata"]["name"], {"highAvailability": {"mirroringCertificate":
+                                                                         runtime.certificate_pem},
+                                                    "lastUpdateTime": now()})
+        await self.gateway.event(obj, "MirroringCertificateRotated",
+                                 f"instance {obj['metadata']['name']} has a new mirroring certificate; partners "
+                                 "pinning the old one must be updated")
 
     def _schedule_secret_recheck(self, name, needed):
         if not needed:

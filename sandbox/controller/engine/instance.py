@@ -16,6 +16,7 @@ class InstanceRuntime:
         self.state_dir = state_dir
         self.name, self.namespace, self.uid, self.address = name, namespace, uid, address
         self.timings, self.partition = timings, partition
+        self.cluster_ca = cluster_ca
         self.cert_path, self.key_path = state_dir / "mirroring.crt", state_dir / "mirroring.key"
         state_dir.mkdir(parents=True, exist_ok=True)
         self.certificate = cluster_ca.issue_mirroring_certificate(name, namespace, self.cert_path, self.key_path)
@@ -49,6 +50,14 @@ class InstanceRuntime:
             writer.close()  # no failover group: the endpoint accepts no partner
             return
         await self.link.accept(reader, writer)
+
+    def rotate_certificate(self):
+        """A new mirroring certificate and key. The link's sessions restart with it, so a partner still
+        pinning the old certificate refuses the new one, as it would on a real site."""
+        self.certificate = self.cluster_ca.issue_mirroring_certificate(self.name, self.namespace, self.cert_path,
+                                                                       self.key_path, renew=True)
+        if self.link is not None:
+            self.link.restart_sessions("this instance's mirroring certificate was rotated")
 
     # -- the DAG's link -------------------------------------------------------------------------
     def configure_link(self, dag_name, spec, on_change, on_promote_request):

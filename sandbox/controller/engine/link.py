@@ -124,6 +124,10 @@ class MirroringLink:
     def session_up(self):
         return bool(self.outbound and not self.outbound.closed and self.inbound and not self.inbound.closed)
 
+    def restart_sessions(self, why):
+        """Close both connections; they are made again (with whatever certificates are current)."""
+        self._drop_session(why)
+
     def _drop_session(self, why):
         for channel in (self.outbound, self.inbound):
             if channel is not None:
