@@ -29,6 +29,7 @@ class ArcModule(object):
         self.params = self.module.params
         self._require_libraries()
         self._hide_kubeconfig_secrets()
+        self._hide_private_keys()
         self._client = self._site = self._discovery = self._caller = None
         self.namespace = None
 
@@ -44,6 +45,15 @@ class ArcModule(object):
         if isinstance(self.params.get("kubeconfig"), dict):
             for value in connection.secret_values(self.params["kubeconfig"]):
                 self.module.no_log_values.add(value)
+
+    def _hide_private_keys(self):
+        """A private key pasted where a certificate belongs is a secret: never echo it (not even in the
+        invocation shown at -vvv), whichever option it came in."""
+        for value in self.params.values():
+            if isinstance(value, str) and "PRIVATE KEY-----" in value:
+                self.module.no_log_values.add(value)
+                self.module.no_log_values.update(line.strip() for line in value.splitlines()
+                                                 if len(line.strip()) >= 16 and "-----" not in line)
 
     @property
     def check_mode(self):
@@ -61,7 +71,7 @@ class ArcModule(object):
             raise InvalidInput("namespace is not set and the kubeconfig context has no namespace: set namespace to "
                                "the namespace of the Arc data controller (the seed's --k8s-namespace)")
         self._caller = ApiCaller(self._site)
-        self._discovery = Discovery(self._client, self._site)
+        self._discovery = Discovery(self._client, self._site, self._caller)
         return self
 
     @property
@@ -72,22 +82,29 @@ class ArcModule(object):
     def discovery(self):
         return self._discovery
 
-    def resources(self, kind, pinned_version=None):
-        version = self._discovery.version(kind, pinned_version)
+    def _purpose(self, kind, name=None):
+        """The object a discovery request is made for, so that its failure names it."""
+        return "%s %s/%s" % (kind.qualified, self.namespace, name) if name else \
+            "%s in namespace %s" % (kind.qualified, self.namespace)
+
+    def resources(self, kind, pinned_version=None, name=None):
+        """The kind's resources in the namespace; `name` (the object the module is after) is named when the
+        discovery of the kind's version fails."""
+        version = self._discovery.version(kind, pinned_version, self._purpose(kind, name))
         return CustomResources(self._client, self._caller, kind, version, self.namespace)
 
-    def dag_resources(self, api_kind="auto", pinned_version=None):
+    def dag_resources(self, api_kind="auto", pinned_version=None, name=None):
         """(layout, resources) of the site's DAG kind: FailoverGroup when served, else the legacy Dag."""
         layout = api_kind
         if api_kind == "auto":
-            if self._discovery.serves(FAILOVER_GROUP):
+            if self._discovery.serves(FAILOVER_GROUP, self._purpose(FAILOVER_GROUP, name)):
                 layout = "FailoverGroup"
             elif self._discovery.serves(DAG):
                 layout = "Dag"
             else:
                 raise InvalidInput("%s serves neither %s nor %s: is the Arc data controller installed?" % (
                     self._site, FAILOVER_GROUP.qualified, DAG.qualified))
-        return layout, self.resources(DAG_KINDS[layout], pinned_version)
+        return layout, self.resources(DAG_KINDS[layout], pinned_version, name)
 
     def secrets(self):
         return Secrets(self._client, self._caller, self.namespace)
@@ -104,7 +121,8 @@ class ArcModule(object):
                 .get("connectionMode") or "").lower()
         if mode == "direct":
             raise InvalidInput("%s: data controller %r in namespace %r is in direct connection mode: Arc manages its "
-                               "instances and failover groups through Azure Resource Manager, not the Kubernetes API"
+                               "instances and failover groups through Azure Resource Manager, not the Kubernetes API; "
+                               "this collection needs a data controller in indirect connection mode"
                                % (self._site, controller["metadata"]["name"], self.namespace))
 
     # -- running -----------------------------------------------------------------------------------

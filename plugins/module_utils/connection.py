@@ -89,7 +89,7 @@ def build_configuration(params):
     """A private kubernetes Configuration and a label naming the site for messages."""
     configuration = client.Configuration()
     source, value = _kubeconfig_source(params)
-    context = params.get("context")
+    context = params.get("context") or None  # an empty K8S_AUTH_CONTEXT means "the current context"
     try:
         if source == "dict":
             config.load_kube_config_from_dict(value, context=context, client_configuration=configuration,
@@ -101,10 +101,26 @@ def build_configuration(params):
             raise SiteConnectionError("no site to connect to: set kubeconfig (or K8S_AUTH_KUBECONFIG), or host "
                                       "(or K8S_AUTH_HOST); in-cluster configuration is never used implicitly")
     except ConfigException as exc:
-        raise SiteConnectionError("kubeconfig%s: %s" % (" context %r" % context if context else "", exc))
+        raise SiteConnectionError(_config_problem(source, value, context, exc))
     _apply_overrides(configuration, params)
     context = _context_name(params, source, value)
     return configuration, ("context %s (%s)" % (context, configuration.host) if context else configuration.host)
+
+
+def _config_problem(source, value, context, exc):
+    """Why the kubeconfig cannot be loaded; an unknown context is named with the contexts there are."""
+    names = None
+    try:
+        if source == "dict":
+            names = [c.get("name") for c in value.get("contexts") or []]
+        elif source == "file":
+            names = [c["name"] for c in config.list_kube_config_contexts(config_file=value)[0]]
+    except (ConfigException, TypeError, KeyError, AttributeError, OSError):
+        names = None
+    if context and names is not None and context not in names:
+        return "kubeconfig context %r: there is no context %r in the kubeconfig%s; its contexts are %s" % (
+            context, context, " %r" % value if source == "file" else "", ", ".join(repr(n) for n in names) or "none")
+    return "kubeconfig%s: %s" % (" context %r" % context if context else "", exc)
 
 
 def _apply_overrides(configuration, params):
@@ -157,6 +173,8 @@ USER_AGENT = "arcdata.sqlmi/0.1.0 (Ansible collection)"
 
 def api_client(params):
     configuration, label = build_configuration(params)
+    # one retry layer only (service.py), so "after N attempts" is true and Retry-After is honoured once
+    configuration.retries = False
     api = client.ApiClient(configuration)
     api.user_agent = USER_AGENT  # so a site's audit log tells the collection's requests from others
     return api, label

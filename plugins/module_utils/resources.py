@@ -17,6 +17,13 @@ __metaclass__ = type
 
 import json
 
+from .errors import ArcError
+
+try:
+    from kubernetes.client.rest import ApiException
+except ImportError:  # pragma: no cover - reported by the module with missing_required_lib
+    ApiException = None
+
 ARC_GROUP = "sql.arcdata.microsoft.com"
 DATA_CONTROLLER_GROUP = "arcdata.microsoft.com"
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
@@ -40,20 +47,24 @@ DATA_CONTROLLER = Kind(DATA_CONTROLLER_GROUP, "DataController", "datacontrollers
 DAG_KINDS = {"FailoverGroup": FAILOVER_GROUP, "Dag": DAG}
 
 
-class NotServed(Exception):
+class NotServed(ArcError):
     """The site does not serve a kind; the message says which and what that usually means."""
 
 
-def get_json(api_client, path, accept="application/json"):
-    """GET a non-resource path through the client's auth and TLS; returns the decoded body."""
+def get_json(api_client, path, accept="application/json", _request_timeout=None):
+    """GET a non-resource path through the client's auth and TLS; returns the decoded body. An answer
+    other than 2xx raises ApiException, as the client's own calls do."""
     if hasattr(api_client, "param_serialize"):  # kubernetes >= 35 (openapi-generator 7 clients)
         method, url, headers, body, unused = api_client.param_serialize(
             method="GET", resource_path=path, header_params={"Accept": accept}, auth_settings=["BearerToken"])
-        response = api_client.call_api(method, url, header_params=headers)
+        response = api_client.call_api(method, url, header_params=headers, _request_timeout=_request_timeout)
         response.read()
+        if not 200 <= response.status <= 299:  # these clients leave the status check to deserialisation
+            raise ApiException(http_resp=response)
         return json.loads(response.data)
     response = api_client.call_api(path, "GET", header_params={"Accept": accept}, auth_settings=["BearerToken"],
-                                   _preload_content=False, _return_http_data_only=True)
+                                   _preload_content=False, _return_http_data_only=True,
+                                   _request_timeout=_request_timeout)
     return json.loads(response.data)
 
 
@@ -68,26 +79,35 @@ def _versions_from_aggregated(document):
 
 
 class Discovery(object):
-    """What one site serves; asks the API at most once per module run, and only if needed."""
+    """What one site serves; asks the API at most once per module run, and only if needed. With a
+    `caller` (service.ApiCaller), discovery requests are retried and their failures reported like
+    every other request; `purpose` (the object the module is after) makes such a failure name it."""
 
-    def __init__(self, api_client, site):
+    def __init__(self, api_client, site, caller=None):
         self._api_client = api_client
         self.site = site
+        self._caller = caller
         self._groups = None
         self.requests = 0
 
-    def _load(self):
+    def _get(self, path, accept="application/json", purpose=None):
+        if self._caller is None:
+            return get_json(self._api_client, path, accept)
+        what = "API discovery %s%s" % (path, " (looking up %s)" % purpose if purpose else "")
+        return self._caller.call("get", what, get_json, self._api_client, path, accept)
+
+    def _load(self, purpose=None):
         if self._groups is not None:
             return self._groups
         self.requests += 1
-        document = get_json(self._api_client, "/apis", accept=AGGREGATED + ",application/json")
+        document = self._get("/apis", AGGREGATED + ",application/json", purpose)
         if document.get("kind") == "APIGroupDiscoveryList":
             self._groups = _versions_from_aggregated(document)
         else:
-            self._groups = self._plain(document)
+            self._groups = self._plain(document, purpose)
         return self._groups
 
-    def _plain(self, group_list):
+    def _plain(self, group_list, purpose=None):
         groups = {}
         for group in group_list.get("groups") or []:
             if group["name"] not in (ARC_GROUP, DATA_CONTROLLER_GROUP):
@@ -95,21 +115,21 @@ class Discovery(object):
             versions = []
             for entry in group.get("versions") or []:
                 self.requests += 1
-                resources = get_json(self._api_client, "/apis/%s" % entry["groupVersion"])
+                resources = self._get("/apis/%s" % entry["groupVersion"], purpose=purpose)
                 versions.append((entry["version"], set(r["name"] for r in resources.get("resources") or [])))
             preferred = (group.get("preferredVersion") or {}).get("version")
             versions.sort(key=lambda v: v[0] != preferred)
             groups[group["name"]] = versions
         return groups
 
-    def serves(self, kind):
-        return any(kind.plural in resources for unused, resources in self._load().get(kind.group, []))
+    def serves(self, kind, purpose=None):
+        return any(kind.plural in resources for unused, resources in self._load(purpose).get(kind.group, []))
 
-    def version(self, kind, pinned=None):
+    def version(self, kind, pinned=None, purpose=None):
         """The version to use for `kind`: the pinned one, or the most preferred that serves it."""
         if pinned:
             return pinned
-        for version, resources in self._load().get(kind.group, []):
+        for version, resources in self._load(purpose).get(kind.group, []):
             if kind.plural in resources:
                 return version
         raise NotServed("%s does not serve %s (%s): is the Arc data controller installed, and is this the "

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 import time
 
 from .errors import ApiFailure
@@ -49,6 +50,14 @@ def api_status_reason(exc):
         return None
 
 
+def transport_reason(exc):
+    """What a connection failure comes down to (e.g. 'Connection refused'), without urllib3's description of
+    its connection pool, which repeats the host and port the message already names."""
+    cause = getattr(exc, "reason", None)  # urllib3's MaxRetryError wraps the last connection error
+    text = str(cause if isinstance(cause, Exception) else exc)
+    return re.sub(r"^HTTPS?Connection(Pool)?\([^)]*\): ", "", text)
+
+
 class ApiCaller(object):
     def __init__(self, site, policy=None, sleep=time.sleep):
         self.site = site
@@ -79,7 +88,8 @@ class ApiCaller(object):
             return ApiFailure("%s: %s %s failed%s: HTTP %s %s: %s" % (
                 self.site, verb, what, tries, exc.status, api_status_reason(exc) or exc.reason, api_message(exc)),
                 site=self.site, verb=verb, object=what, status=exc.status, reason=api_status_reason(exc))
-        return ApiFailure("%s: %s %s failed%s: the API is unreachable (%s)" % (self.site, verb, what, tries, exc),
+        return ApiFailure("%s: %s %s failed%s: the API is unreachable (%s)" % (self.site, verb, what, tries,
+                                                                               transport_reason(exc)),
                           site=self.site, verb=verb, object=what, status=None, reason="Unreachable")
 
 
@@ -176,9 +186,19 @@ class Secrets(object):
             raise
 
     def create(self, body, dry_run=False):
+        name = body["metadata"]["name"]
         kwargs = {"dry_run": "All"} if dry_run else {}
-        return self.caller.call("create", self.describe(body["metadata"]["name"]),
-                                self.api.create_namespaced_secret, self.namespace, body, **kwargs)
+        retried_before = len(self.caller.attempts)
+        try:
+            return self.caller.call("create", self.describe(name), self.api.create_namespaced_secret,
+                                    self.namespace, body, **kwargs)
+        except ApiFailure as failure:
+            if failure.details.get("reason") == "AlreadyExists" and len(self.caller.attempts) > retried_before:
+                # an earlier attempt of ours created it but its answer was lost: the Secret is ours
+                existing = self.get(name)
+                if existing is not None:
+                    return existing
+            raise
 
     def patch(self, name, patch, dry_run=False):
         kwargs = {"dry_run": "All"} if dry_run else {}

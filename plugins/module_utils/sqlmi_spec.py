@@ -60,8 +60,8 @@ def resolve_tier_and_replicas(params, existing_spec=None):
     existing_spec = existing_spec or {}
     tier = canonical_tier(params.get("tier"))
     replicas = params.get("replicas")
-    if tier is None and existing_spec.get("tier"):
-        tier = canonical_tier(existing_spec["tier"])
+    if tier is None and existing_spec:  # an existing instance: Arc's default tier is GeneralPurpose
+        tier = canonical_tier(existing_spec.get("tier", "GeneralPurpose"))
     if tier is None:
         tier = "BusinessCritical" if (replicas or 1) > 1 else "GeneralPurpose"
     if replicas is None:
@@ -82,9 +82,11 @@ def problems(params, existing=None):
         found.append(str(exc))
     existing_spec = (existing or {}).get("spec") or {}
     tier, replicas = resolve_tier_and_replicas(params, existing_spec)
-    if tier == "GeneralPurpose" and replicas != 1:
+    # a tier change is refused by immutable_problems: the replicas of a tier the instance cannot have are moot
+    tier_change = existing is not None and tier != canonical_tier(existing_spec.get("tier", "GeneralPurpose"))
+    if tier == "GeneralPurpose" and replicas != 1 and not tier_change:
         found.append("replicas=%s is not allowed with tier GeneralPurpose (gp): it runs exactly 1 replica" % replicas)
-    if tier == "BusinessCritical" and replicas not in (2, 3):
+    if tier == "BusinessCritical" and replicas not in (2, 3) and not tier_change:
         found.append("replicas=%s is not allowed with tier BusinessCritical (bc): use 2 or 3" % replicas)
     secondaries = params.get("readable_secondaries")
     if secondaries is not None and not 0 <= secondaries <= replicas - 1:
@@ -139,8 +141,9 @@ def immutable_problems(params, existing):
         wanted_license = None  # reported by problems()
     current_license = spec.get("licenseType", "LicenseIncluded")
     if wanted_license and wanted_license != current_license:
+        asked = wanted_license if params.get("license_type") else "%s (disaster_recovery_site=true)" % wanted_license
         found.append("license_type cannot change after creation: instance %r was created with %s, the task asks "
-                     "for %s" % (params["name"], current_license, wanted_license))
+                     "for %s" % (params["name"], current_license, asked))
     return found
 
 
@@ -183,14 +186,17 @@ def desired_spec(params, existing=None):
         spec["services"] = {"primary": {"type": params["service_type"]}}
     if params.get("collation"):
         spec["settings"] = {"collation": params["collation"]}
-    spec["security"] = {"adminLoginSecret": admin_secret_name(params)}
+    if existing is None or params.get("admin_login_secret"):  # else the instance keeps the Secret it has
+        spec["security"] = {"adminLoginSecret": admin_secret_name(params)}
     if existing is None:
         spec = merge(copy.deepcopy(CREATE_DEFAULTS), spec)
     return spec
 
 
-def admin_secret_name(params):
-    return params.get("admin_login_secret") or "%s-login-secret" % params["name"]
+def admin_secret_name(params, existing=None):
+    """The admin login Secret: the option, else the one the existing instance names, else '<name>-login-secret'."""
+    current = (((existing or {}).get("spec") or {}).get("security") or {}).get("adminLoginSecret")
+    return params.get("admin_login_secret") or current or "%s-login-secret" % params["name"]
 
 
 def merge(base, overlay):
@@ -213,6 +219,14 @@ def _equal(path, wanted, current):
     return wanted == current
 
 
+def _same_volumes(merged, current, path):
+    """Whether the merged volume list says what the current one says (sizes compared as quantities)."""
+    if not isinstance(current, list) or len(merged) != len(current):
+        return False
+    return all(spec_patch(m, c, path) is None if isinstance(m, dict) and isinstance(c, dict) else m == c
+               for m, c in zip(merged, current))
+
+
 def spec_patch(wanted, current, path=()):
     """The merge patch taking `current` to `wanted` for the fields `wanted` names; None if nothing differs."""
     patch = {}
@@ -223,8 +237,9 @@ def spec_patch(wanted, current, path=()):
             if sub is not None:
                 patch[key] = sub
         elif key == "volumes" and isinstance(value, list):
-            merged = merge({"v": copy.deepcopy(here or [{}])}, {"v": value})["v"] if here else value
-            if merged != here:
+            # a merge patch replaces a list whole: the patched volume keeps the fields the task does not name
+            merged = merge({key: copy.deepcopy(here)}, {key: value})[key] if here else value
+            if not _same_volumes(merged, here, path + (key,)):
                 patch[key] = merged
         elif not _equal(path + (key,), value, here):
             patch[key] = value

@@ -59,11 +59,13 @@ def _wait(resources, name, condition, timeout, obj, progress):
                 continue
             if exc.status in (404, 405):  # no watch here: poll instead
                 return _poll(resources, name, condition, state, started, timeout, progress)
-            raise resources.caller.failure("watch", resources.describe(name), exc)
+            if not resources.caller.policy.retriable(exc.status):
+                raise resources.caller.failure("watch", resources.describe(name), exc)
+            if _pause_and_reread(resources, name, condition, state, started, timeout, progress):
+                return state["obj"]  # a 429 or 5xx, transient like for any other request: watch again
+            continue
         except WATCH_INTERRUPTIONS:
-            time.sleep(min(POLL_SECONDS, max(0.0, started + timeout - time.monotonic())))
-            state["obj"] = _quiet_get(resources, name, state["obj"])
-            if _met(condition, state["obj"], progress):
+            if _pause_and_reread(resources, name, condition, state, started, timeout, progress):
                 return state["obj"]
             continue
         if found:
@@ -117,6 +119,13 @@ def _poll(resources, name, condition, state, started, timeout, progress):
         if _met(condition, state["obj"], progress):
             return state["obj"]
     raise _timeout(resources, name, condition, state["obj"], started)
+
+
+def _pause_and_reread(resources, name, condition, state, started, timeout, progress):
+    """After an interrupted watch: a short pause, a fresh read; whether the condition holds now."""
+    time.sleep(min(POLL_SECONDS, max(0.0, started + timeout - time.monotonic())))
+    state["obj"] = _quiet_get(resources, name, state["obj"])
+    return _met(condition, state["obj"], progress)
 
 
 def _quiet_get(resources, name, last):

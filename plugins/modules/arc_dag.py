@@ -230,7 +230,7 @@ class DagTask(object):
         self.arc = arc
         self.params = arc.params
         self.name = self.params["name"]
-        self.layout, self.dags = arc.dag_resources(self.params["api_kind"], self.params["api_version"])
+        self.layout, self.dags = arc.dag_resources(self.params["api_kind"], self.params["api_version"], self.name)
         self.result = {"changed": False, "api_kind": self.layout, "api_version": self.dags.version}
 
     def _wanted(self):
@@ -272,7 +272,8 @@ class DagTask(object):
         return self._update(existing, wanted)
 
     def _create(self, wanted):
-        instance = self.arc.resources(SQL_MANAGED_INSTANCE).get(wanted["local_instance"])
+        instance = self.arc.resources(SQL_MANAGED_INSTANCE, name=wanted["local_instance"]).get(
+            wanted["local_instance"])
         if instance is None:
             raise InvalidInput("arc_dag %s: local_instance %r does not exist in namespace %r on %s" % (
                 self.name, wanted["local_instance"], self.arc.namespace, self.arc.site))
@@ -301,14 +302,23 @@ class DagTask(object):
         if action:
             fields["role"] = wanted["role"]
         obj, started = existing, None
+
+        def recompute(latest):
+            """After a 409 Conflict: the patch again, from the object as it is now (None: nothing left to do)."""
+            again = dict((k, wanted[k]) for k in dag_spec.changed_fields(
+                wanted, dag_spec.from_spec(latest.get("spec") or {}, self.layout)))
+            if action:
+                again["role"] = wanted["role"]
+            return {"spec": dag_spec.to_spec(again, self.layout)} if again else None
         if fields:
             self.arc.check_data_controller()
             started = time.monotonic(), _now()
-            obj = self.dags.patch(self.name, dag_spec.to_spec(fields, self.layout), dry_run=self.arc.check_mode)
+            obj = self.dags.patch(self.name, {"spec": dag_spec.to_spec(fields, self.layout)},
+                                  dry_run=self.arc.check_mode, recompute=recompute)
             self.result["changed"] = obj.get("spec") != existing.get("spec")
             if self.result["changed"]:
                 self._diff(existing.get("spec"), obj.get("spec"))
-        if self.params["wait"] and not self.arc.check_mode:
+        if self.result["changed"] and self.params["wait"] and not self.arc.check_mode:
             generation = obj["metadata"]["generation"]
             condition = conditions.dag_role(ROLE_AFTER[action], generation) if action else \
                 conditions.dag_connected(generation)

@@ -93,8 +93,9 @@ dags:
     state:
       description: C(status.state).
       type: str
-    results:
-      description: C(status.results).
+    status_results:
+      description: C(status.results), empty on success, the controller's explanation otherwise (named as in
+        M(arcdata.sqlmi.arc_dag), where Ansible reserves C(results)).
       type: str
     health:
       description: C(status.healthState).
@@ -143,7 +144,7 @@ def summary(obj, layout):
         "spec_role": fields["role"],
         "role": status.get("role"),
         "state": status.get("state"),
-        "results": status.get("results"),
+        "status_results": status.get("results"),
         "health": status.get("healthState"),
         "connected": bool(replicas) and all(r.get("connectedState") == "CONNECTED" for r in replicas),
         "replicas": replicas,
@@ -155,7 +156,7 @@ def summary(obj, layout):
 
 def run(arc):
     arc.connect()
-    layout, dags = arc.dag_resources(arc.params["api_kind"], arc.params["api_version"])
+    layout, dags = arc.dag_resources(arc.params["api_kind"], arc.params["api_version"], arc.params["name"])
     if arc.params["name"]:
         obj = dags.get(arc.params["name"])
         found = [obj] if obj is not None else []

@@ -77,7 +77,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 certificate:
-  description: The certificate as PEM with LF line breaks (a public certificate; no key is ever returned).
+  description:
+    - The certificate as PEM with LF line breaks (a public certificate; no key is ever returned).
+    - Null in check mode when the instance does not exist yet (a warning says so).
   returned: success
   type: str
 mirroring_url:
@@ -134,13 +136,19 @@ def argument_spec():
 
 
 def _published(arc, instances, name):
+    """The instance once it publishes its certificate; None in check mode when it does not yet (an earlier
+    task of the same check-mode run would have created it)."""
     obj = instances.get(name)
+    condition = conditions.instance_certificate()
+    if obj is not None and condition.check(obj)[0]:
+        return obj
+    if arc.check_mode:
+        arc.module.warn("%s: %s %s, so its mirroring certificate cannot be read in check mode" % (
+            arc.site, instances.describe(name), "does not exist" if obj is None else "publishes no certificate yet"))
+        return None
     if obj is None:
         raise ArcError("%s: SqlManagedInstance %s/%s does not exist" % (arc.site, arc.namespace, name))
-    condition = conditions.instance_certificate()
-    if condition.check(obj)[0]:
-        return obj
-    if arc.params["wait"] and not arc.check_mode:
+    if arc.params["wait"]:
         return wait_for(instances, name, condition, arc.params["wait_timeout"], obj)
     raise ArcError("%s: %s publishes no mirroring certificate yet (%s); set wait=true to wait for it" % (
         arc.site, instances.describe(name), condition.check(obj)[3]))
@@ -172,8 +180,10 @@ def _write(arc, pem):
 def run(arc):
     arc.connect()
     params = arc.params
-    instances = arc.resources(SQL_MANAGED_INSTANCE, params["api_version"])
+    instances = arc.resources(SQL_MANAGED_INSTANCE, params["api_version"], params["name"])
     obj = _published(arc, instances, params["name"])
+    if obj is None:
+        return dict(changed=bool(params["dest"]), certificate=None, mirroring_url=None)
     status = obj["status"]
     what = "the mirroring certificate of %s" % instances.describe(params["name"])
     try:

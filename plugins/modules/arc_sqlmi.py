@@ -249,7 +249,7 @@ class InstanceTask(object):
         self.arc = arc
         self.params = arc.params
         self.name = self.params["name"]
-        self.instances = arc.resources(SQL_MANAGED_INSTANCE, self.params["api_version"])
+        self.instances = arc.resources(SQL_MANAGED_INSTANCE, self.params["api_version"], self.name)
         self.secrets = arc.secrets()
         self.result = {"changed": False, "api_version": self.instances.version}
         self.diff = {"before": {}, "after": {}}
@@ -261,7 +261,7 @@ class InstanceTask(object):
             self.params.get("admin_username"), self.params.get("admin_password"))
         if found:
             raise InvalidInput("arc_sqlmi %s: %s" % (self.name, "; ".join(found)), problems=found)
-        secret_plan = self._plan_secret()
+        secret_plan = self._plan_secret(existing)
         wanted = sqlmi_spec.desired_spec(self.params, existing)
         if existing is None:
             obj = self._create(wanted, secret_plan)
@@ -272,10 +272,10 @@ class InstanceTask(object):
                            self.params["wait_timeout"], obj)
         return self._report(obj)
 
-    def _plan_secret(self):
+    def _plan_secret(self, existing):
         """('create'|'update'|None, secret name) for the admin login Secret; fails early when credentials are
         needed and missing."""
-        name = sqlmi_spec.admin_secret_name(self.params)
+        name = sqlmi_spec.admin_secret_name(self.params, existing)
         username, password = self.params.get("admin_username"), self.params.get("admin_password")
         secret = self.secrets.get(name)
         if secret is None:

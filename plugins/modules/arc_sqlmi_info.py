@@ -149,7 +149,7 @@ def summary(obj):
 
 def run(arc):
     arc.connect()
-    instances = arc.resources(SQL_MANAGED_INSTANCE, arc.params["api_version"])
+    instances = arc.resources(SQL_MANAGED_INSTANCE, arc.params["api_version"], arc.params["name"])
     if arc.params["name"]:
         obj = instances.get(arc.params["name"])
         found = [obj] if obj is not None else []
