@@ -40,8 +40,8 @@ sanity: build-tree pip-bootstrap
 	cd $(COLLECTION) && ansible-test sanity --python 3.11 --color no
 
 # ansible-lint's production profile (config in .ansible-lint), offline: Galaxy is unreachable here.
-lint: venv
-	$(BIN)/ansible-lint --nocolor
+lint: build-tree
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-lint --nocolor
 
 # The collection is imported from the build tree (ansible_collections/arcdata/sqlmi), as Ansible does.
 units: build-tree

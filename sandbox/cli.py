@@ -67,6 +67,8 @@ def run(args):
         print(sandbox.partition())
     elif args.command == "heal":
         print(sandbox.heal())
+    elif args.command == "inventory":
+        print(sandbox.fleet_inventory(args.pairs, args.output))
     elif args.command == "rotate-cert":
         print(sandbox.rotate_certificate(args.site, args.instance))
     elif args.command in ("sql", "workload"):
@@ -108,6 +110,9 @@ def parser():
         command.add_argument("--site", required=True, choices=SITE_NAMES)
     commands.add_parser("partition", help="cut the mirroring link between the sites (both directions)")
     commands.add_parser("heal", help="restore the mirroring link between the sites")
+    fleet = commands.add_parser("inventory", help="write an inventory of N DR pairs on the two sites (a fleet)")
+    fleet.add_argument("--pairs", type=int, required=True, help="number of DR pairs")
+    fleet.add_argument("--output", required=True, help="inventory file to write (mode 0600)")
     rotate = commands.add_parser("rotate-cert", help="give an instance a new mirroring certificate (and key)")
     rotate.add_argument("--site", required=True, choices=SITE_NAMES)
     rotate.add_argument("--instance", required=True, help="SqlManagedInstance name")

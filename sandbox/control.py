@@ -78,7 +78,7 @@ class Sandbox:
         sites = self.sites()
         for site in sites.values():
             self.start_site(site.name)
-        inventory.write(self.inventory_path, sites, self.files)
+        inventory.write(self.inventory_path, sites, self.files, self.admin_password())
         return self.status()
 
     def start_site(self, name):
@@ -135,6 +135,18 @@ class Sandbox:
         api.patch_namespaced_custom_object("sql.arcdata.microsoft.com", "v13", site.namespace, "sqlmanagedinstances",
                                            instance, {"metadata": {"annotations": {ROTATE_ANNOTATION: stamp}}})
         return f"site {site_name}: rotation of {instance}'s mirroring certificate requested ({stamp})"
+
+    def admin_password(self):
+        """The demo admin password of this sandbox's instances (random, kept in the runtime directory)."""
+        path = self.runtime_dir / "admin-password"
+        if not path.exists():
+            write_private(path, "Sbx-" + secrets.token_urlsafe(12) + "1!\n")
+        return path.read_text().strip()
+
+    def fleet_inventory(self, pairs, path):
+        """An inventory of `pairs` DR pairs on the sandbox's two sites (each with its own instances and DAG)."""
+        inventory.write(Path(path), self.sites(), self.files, self.admin_password(), pairs)
+        return str(path)
 
     def _check_site(self, name):
         if name not in SITE_NAMES:

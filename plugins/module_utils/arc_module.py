@@ -16,7 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from . import certificates, connection
 from .errors import ArcError, InvalidInput
 from .resources import DAG, DAG_KINDS, DATA_CONTROLLER, FAILOVER_GROUP, Discovery
-from .service import ApiCaller, CustomResources, Secrets
+from .service import ApiCaller, CustomResources, Events, Secrets
 
 
 class ArcModule(object):
@@ -105,6 +105,9 @@ class ArcModule(object):
                 raise InvalidInput("%s serves neither %s nor %s: is the Arc data controller installed?" % (
                     self._site, FAILOVER_GROUP.qualified, DAG.qualified))
         return layout, self.resources(DAG_KINDS[layout], pinned_version, name)
+
+    def events(self):
+        return Events(self._client, self._caller, self.namespace)
 
     def secrets(self):
         return Secrets(self._client, self._caller, self.namespace)

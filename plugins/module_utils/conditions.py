@@ -77,6 +77,15 @@ def dag_connected(generation):
     return Condition("DAG connected", check)
 
 
+def dag_settled(generation):
+    """The controller finished with `generation` (Succeeded or Failed), whatever the outcome."""
+    def check(obj):
+        status = _status(obj)
+        met = obj is not None and status.get("state") in ("Succeeded", "Failed") and _observed(obj, generation)
+        return met, "status.state", "'Succeeded' or 'Failed' for generation %s" % generation, _seen(obj, "state")
+    return Condition("DAG settled", check)
+
+
 def dag_role(role, generation, require_connected=False):
     """status.role reached `role` ('Primary'/'Secondary') for `generation`; a Failed state for that
     generation with another role ends the wait (e.g. a planned failover the controller abandoned)."""

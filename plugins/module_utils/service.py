@@ -166,6 +166,27 @@ class CustomResources(object):
             raise
 
 
+class Events(object):
+    """Kubernetes Events about an object (what `kubectl describe` lists under it)."""
+
+    def __init__(self, api_client, caller, namespace):
+        self.api = client.CoreV1Api(api_client)
+        self.caller, self.namespace = caller, namespace
+
+    def record(self, involved, reason, message, event_type="Normal", dry_run=False):
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        metadata = involved["metadata"]
+        body = {"metadata": {"generateName": "%s." % metadata["name"], "namespace": self.namespace},
+                "involvedObject": {"apiVersion": involved.get("apiVersion"), "kind": involved.get("kind"),
+                                   "name": metadata["name"], "namespace": self.namespace,
+                                   "uid": metadata.get("uid")},
+                "reason": reason, "message": message, "type": event_type, "count": 1, "firstTimestamp": now,
+                "lastTimestamp": now, "source": {"component": "arcdata.sqlmi"}}
+        kwargs = {"dry_run": "All"} if dry_run else {}
+        return self.caller.call("create", "Event about %s/%s" % (self.namespace, metadata["name"]),
+                                self.api.create_namespaced_event, self.namespace, body, **kwargs)
+
+
 class Secrets(object):
     """Secrets of one namespace (the admin login Secret of an instance)."""
 

@@ -292,6 +292,7 @@ class DagTask(object):
         return self._report(obj, None)
 
     def _update(self, existing, wanted):
+        existing = self._settled(existing)
         status = existing.get("status") or {}
         current = dag_spec.from_spec(existing.get("spec") or {}, self.layout)
         previous_role = status.get("role")
@@ -329,6 +330,16 @@ class DagTask(object):
                                   "started": started[1], "finished": _now(),
                                   "duration_seconds": round(time.monotonic() - started[0], 3)}
         return result
+
+    def _settled(self, obj):
+        """The resource once the controller has finished with its current generation: a role read while a
+        change is still being carried out (the partner's controller promoting this site, say) is not the
+        role to decide from."""
+        status = obj.get("status") or {}
+        generation = obj["metadata"].get("generation")
+        if status.get("observedGeneration") in (None, generation) or self.arc.check_mode or not self.params["wait"]:
+            return obj
+        return wait_for(self.dags, self.name, conditions.dag_settled(generation), self.params["wait_timeout"], obj)
 
     def _role_decision(self, desired, spec_role, status):
         """(action or None, error or None) for the desired role; see dag_spec.role_action."""

@@ -116,6 +116,9 @@ dags:
     observed_generation:
       description: C(status.observedGeneration).
       type: int
+    handover:
+      description: The latest handover record on this resource (see M(arcdata.sqlmi.arc_handover)), or null.
+      type: dict
 api_kind:
   description: The kind read, C(FailoverGroup) or C(Dag).
   returned: always
@@ -126,7 +129,7 @@ api_version:
   type: str
 """
 
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, dag_spec
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, dag_spec, handover
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 
 
@@ -151,6 +154,7 @@ def summary(obj, layout):
         "partner_certificate": certificates.facts(fields["remote_mirroring_cert"]),
         "generation": obj["metadata"].get("generation"),
         "observed_generation": status.get("observedGeneration"),
+        "handover": handover.parse(obj["metadata"].get("annotations")),
     }
 
 

@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the DR roles use to judge a pair from what both sites report (pure functions)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import quantities, sqlmi_spec
+
+CHECKS = ("reachable", "names", "parity", "certificates", "single_primary", "connected")
+# (label, path in the instance spec, how to compare)
+PARITY = [
+    ("tier", ("tier",), "tier"),
+    ("replicas", ("replicas",), "value"),
+    ("cores request", ("scheduling", "default", "resources", "requests", "cpu"), "quantity"),
+    ("cores limit", ("scheduling", "default", "resources", "limits", "cpu"), "quantity"),
+    ("memory request", ("scheduling", "default", "resources", "requests", "memory"), "quantity"),
+    ("memory limit", ("scheduling", "default", "resources", "limits", "memory"), "quantity"),
+    ("data volume size", ("storage", "data", "volumes", 0, "size"), "quantity"),
+    ("logs volume size", ("storage", "logs", "volumes", 0, "size"), "quantity"),
+    ("datalogs volume size", ("storage", "datalogs", "volumes", 0, "size"), "quantity"),
+    ("backups volume size", ("storage", "backups", "volumes", 0, "size"), "quantity"),
+    ("collation", ("settings", "collation"), "value"),
+]
+
+
+def _get(spec, path):
+    value = spec
+    for part in path:
+        if isinstance(part, int):
+            value = value[part] if isinstance(value, list) and len(value) > part else None
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            return None
+    return value
+
+
+def _same(how, left, right):
+    if how == "tier":
+        return sqlmi_spec.canonical_tier(left or "GeneralPurpose") == sqlmi_spec.canonical_tier(right or "GeneralPurpose")
+    if how == "quantity":
+        return quantities.same(left, right)
+    return left == right
+
+
+def _label(site):
+    return "site %s (%s)" % (site.get("site"), site.get("instance_name"))
+
+
+def _reachability(sites):
+    return ["%s: the Kubernetes API could not be read: %s" % (_label(s), s.get("error") or "unknown error")
+            for s in sites if not s.get("reachable")]
+
+
+def _names(first, second):
+    found = []
+    if first.get("instance_name") == second.get("instance_name"):
+        found.append("site %s and site %s both name their instance %r: the two instances must have different "
+                     "names" % (first.get("site"), second.get("site"), first.get("instance_name")))
+    if first.get("dag_name") != second.get("dag_name"):
+        found.append("the DAG name differs: %s uses %r, %s uses %r; it must be the same on both sites" % (
+            _label(first), first.get("dag_name"), _label(second), second.get("dag_name")))
+    return found
+
+
+def _parity(first, second):
+    if not (first.get("instance") and second.get("instance")):
+        return []
+    found = []
+    left, right = first["instance"].get("spec") or {}, second["instance"].get("spec") or {}
+    for label, path, how in PARITY:
+        mine, theirs = _get(left, path), _get(right, path)
+        if not _same(how, mine, theirs):
+            found.append("%s differs: %s has %s, %s has %s (both sites must be identical in compute, capacity "
+                         "and tier)" % (label, _label(first), mine, _label(second), theirs))
+    return found
+
+
+def _certificates(sites, min_days):
+    found = []
+    for site in sites:
+        cert = (site.get("instance") or {}).get("certificate")
+        if not cert:
+            continue
+        if cert.get("error"):
+            found.append("%s: its mirroring certificate is unusable: %s" % (_label(site), cert["error"]))
+        elif cert.get("days_remaining", 0) < min_days:
+            found.append("%s: its mirroring certificate expires on %s, in %s days (minimum %s)" % (
+                _label(site), cert.get("not_after"), cert.get("days_remaining"), min_days))
+    return found
+
+
+def dr_primaries(sites):
+    """The names of the sites whose DAG resource reports status.role Primary."""
+    return [s.get("site") for s in sites if (s.get("dag") or {}).get("role") == "Primary"]
+
+
+def _single_primary(sites):
+    if not all(s.get("dag") for s in sites):
+        return []
+    primaries = dr_primaries(sites)
+    if len(primaries) == 1:
+        return []
+    roles = ", ".join("%s is %s" % (_label(s), s["dag"].get("role")) for s in sites)
+    if not primaries:
+        return ["no site is primary (%s)" % roles]
+    return ["%d sites are primary (split brain): %s" % (len(primaries), roles)]
+
+
+def _connected(sites):
+    found = []
+    for site in sites:
+        dag = site.get("dag")
+        if not site.get("reachable"):
+            continue
+        if not dag:
+            found.append("%s: it has no DAG resource %s" % (_label(site), site.get("dag_resource") or ""))
+        elif not dag.get("connected") or dag.get("health") != "OK":
+            found.append("%s: DAG resource %s is not connected and healthy (state %s, health %s: %s)" % (
+                _label(site), dag.get("name"), dag.get("state"), dag.get("health"),
+                dag.get("status_results") or "no results"))
+    return found
+
+
+def dr_site_problems(sites, checks=CHECKS, min_cert_days=0):
+    """Every problem of a DR pair, from both sites' reports; each names the site, the field and both values."""
+    sites = list(sites)
+    unknown = set(checks) - set(CHECKS)
+    if unknown:
+        raise ValueError("unknown checks %s; known: %s" % (sorted(unknown), ", ".join(CHECKS)))
+    found = []
+    if "reachable" in checks:
+        found += _reachability(sites)
+    if len(sites) == 2:
+        if "names" in checks:
+            found += _names(*sites)
+        if "parity" in checks:
+            found += _parity(*sites)
+    if "certificates" in checks:
+        found += _certificates(sites, min_cert_days)
+    if "single_primary" in checks:
+        found += _single_primary(sites)
+    if "connected" in checks:
+        found += _connected(sites)
+    return found
+
+
+def dr_latest_handover(sites):
+    """The most recent handover record on either site's DAG resource, or None."""
+    records = [(s.get("dag") or {}).get("handover") for s in sites]
+    records = [r for r in records if r and r.get("time")]
+    return max(records, key=lambda r: r["time"]) if records else None
+
+
+def dr_site_summary(site, instances=()):
+    """One site's line of a status report. `instances` are both sites' instance summaries, to tell whether
+    the partner certificate this site pins is the partner instance's current one."""
+    dag = site.get("dag") or {}
+    instance = site.get("instance") or {}
+    partner = next((i for i in instances if i and i.get("name") == dag.get("remote_instance")), None)
+    pinned = (dag.get("partner_certificate") or {}).get("fingerprint_sha256")
+    current = ((partner or {}).get("certificate") or {}).get("fingerprint_sha256")
+    replicas = dag.get("replicas") or []
+    return {
+        "site": site.get("site"),
+        "instance": site.get("instance_name"),
+        "reachable": bool(site.get("reachable")),
+        "error": site.get("error"),
+        "instance_state": instance.get("state"),
+        "role": dag.get("role"),
+        "spec_role": dag.get("spec_role"),
+        "state": dag.get("state"),
+        "health": dag.get("health"),
+        "results": dag.get("status_results"),
+        "connected": bool(dag.get("connected")),
+        "synchronization": sorted(set(r.get("synchronizationState") for r in replicas if r.get("synchronizationState"))),
+        "sync_mode": dag.get("sync_mode"),
+        "certificate_days_remaining": (instance.get("certificate") or {}).get("days_remaining"),
+        "pinned_partner_certificate_current": None if not (pinned and current) else pinned == current,
+        "handover": dag.get("handover"),
+    }
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"dr_site_problems": dr_site_problems, "dr_primaries": dr_primaries,
+                "dr_latest_handover": dr_latest_handover, "dr_site_summary": dr_site_summary}

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Handover records: who moved the primary role where, when, how, and how it ended.
+
+The latest record of each DAG resource is kept in an annotation on it (both sites carry one), and
+every record is also a Kubernetes Event, so `kubectl describe` shows the history. Rejoining a
+returning old primary relies on them: the record names the site that legitimately holds the role.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import json
+
+ANNOTATION = "arcdata.sqlmi/handover"
+MODES = ["planned", "forced", "rejoin", "failback"]
+OUTCOMES = ["succeeded", "failed", "refused"]
+FIELDS = ("time", "mode", "from_site", "to_site", "from_instance", "to_instance", "operator", "job", "outcome",
+          "details")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build(**values):
+    record = dict((field, values.get(field)) for field in FIELDS)
+    record["time"] = record["time"] or now()
+    return record
+
+
+def parse(annotations):
+    """The record in a resource's annotations, or None (also for a malformed one)."""
+    text = (annotations or {}).get(ANNOTATION)
+    if not text:
+        return None
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def latest(records):
+    """The most recent of several records (None entries ignored)."""
+    found = [r for r in records if r and r.get("time")]
+    return max(found, key=lambda r: r["time"]) if found else None
+
+
+def summary(record):
+    return "%s handover %s -> %s (%s)%s" % (
+        record.get("mode"), record.get("from_site") or record.get("from_instance"),
+        record.get("to_site") or record.get("to_instance"), record.get("outcome"),
+        ": %s" % record["details"] if record.get("details") else "")

@@ -1,0 +1,160 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: arc_handover
+short_description: Record a failover (handover record) on a site's DAG resource
+version_added: 0.1.0
+description:
+  - Writes a handover record (time, mode, from and to site, operator or AWX job, outcome) as the
+    C(arcdata.sqlmi/handover) annotation of one site's DAG resource, replacing the previous record, and as a
+    Kubernetes Event about that resource, so the history stays visible with C(kubectl describe).
+  - The failover roles write one on both sites after every failover. M(arcdata.sqlmi.arc_dag_info) returns the
+    latest record, and rejoining a returning old primary relies on it to know which site legitimately holds the
+    primary role.
+author:
+  - arcdata.sqlmi maintainers (@arcdata)
+extends_documentation_fragment:
+  - arcdata.sqlmi.connection
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: The annotation patch and the Event are sent with C(dryRun=All).
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation
+      indicates no change.
+    support: none
+    details: Every call records a new handover (a new time and Event).
+options:
+  name:
+    description: Name of this site's DAG resource.
+    type: str
+    required: true
+  mode:
+    description: What kind of handover it was.
+    type: str
+    required: true
+    choices: [planned, forced, rejoin, failback]
+  from_site:
+    description: The site (inventory host) that held the primary role before.
+    type: str
+  to_site:
+    description: The site that holds the primary role after.
+    type: str
+  from_instance:
+    description: The instance that was primary before.
+    type: str
+  to_instance:
+    description: The instance that is primary after.
+    type: str
+  outcome:
+    description: How it ended.
+    type: str
+    required: true
+    choices: [succeeded, failed, refused]
+  details:
+    description: Free text, such as the number of transactions at risk or why it failed.
+    type: str
+  operator:
+    description: Who ran it (a person, or the AWX user).
+    type: str
+  job:
+    description: The AWX / Automation Controller job, if any.
+    type: str
+  api_kind:
+    description: C(auto) uses C(FailoverGroup) when the site serves it, else the legacy C(Dag).
+    type: str
+    choices: [auto, FailoverGroup, Dag]
+    default: auto
+  api_version:
+    description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred that serves the kind.
+    type: str
+seealso:
+  - module: arcdata.sqlmi.arc_dag_info
+"""
+
+EXAMPLES = r"""
+- name: Record the planned failover on this site's DAG resource
+  arcdata.sqlmi.arc_handover:
+    name: dagprimary
+    mode: planned
+    from_site: primary
+    to_site: secondary
+    outcome: succeeded
+    operator: "{{ awx_user_name | default(lookup('env', 'USER')) }}"
+    job: "{{ awx_job_id | default(omit) }}"
+"""
+
+RETURN = r"""
+record:
+  description: The handover record written.
+  returned: success
+  type: dict
+  sample: {"time": "2026-11-26T03:12:00Z", "mode": "planned", "from_site": "primary", "to_site": "secondary",
+           "outcome": "succeeded", "operator": "dba"}
+previous:
+  description: The record the resource carried before, or null.
+  returned: success
+  type: dict
+"""
+
+import json
+
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import handover
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import ArcError
+
+
+def argument_spec():
+    return dict(
+        name=dict(type="str", required=True),
+        mode=dict(type="str", required=True, choices=handover.MODES),
+        from_site=dict(type="str"),
+        to_site=dict(type="str"),
+        from_instance=dict(type="str"),
+        to_instance=dict(type="str"),
+        outcome=dict(type="str", required=True, choices=handover.OUTCOMES),
+        details=dict(type="str"),
+        operator=dict(type="str"),
+        job=dict(type="str"),
+        api_kind=dict(type="str", default="auto", choices=["auto", "FailoverGroup", "Dag"]),
+        api_version=dict(type="str"),
+    )
+
+
+def run(arc):
+    arc.connect()
+    params = arc.params
+    unused, dags = arc.dag_resources(params["api_kind"], params["api_version"], params["name"])
+    obj = dags.get(params["name"])
+    if obj is None:
+        raise ArcError("%s: %s does not exist: no handover can be recorded on it" % (
+            arc.site, dags.describe(params["name"])))
+    previous = handover.parse(obj["metadata"].get("annotations"))
+    record = handover.build(**dict((k, params.get(k)) for k in handover.FIELDS if k != "time"))
+    patch = {"metadata": {"annotations": {handover.ANNOTATION: json.dumps(record, sort_keys=True)}}}
+    obj = dags.patch(params["name"], patch, dry_run=arc.check_mode)
+    arc.events().record(obj, "Handover", handover.summary(record),
+                        "Normal" if record["outcome"] == "succeeded" else "Warning", dry_run=arc.check_mode)
+    result = {"changed": True, "record": record, "previous": previous}
+    if arc.module._diff:  # pylint: disable=protected-access
+        result["diff"] = {"before": {"handover": previous or {}}, "after": {"handover": record}}
+    return result
+
+
+def main():
+    ArcModule(argument_spec(), wait=False).run(run)
+
+
+if __name__ == "__main__":
+    main()
