@@ -53,7 +53,7 @@ sandbox-tests: venv
 integration: build-tree
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) tests/integration
 
-demo: venv
+demo: build-tree
 	$(BIN)/python -m sandbox.demo
 
 constraints: venv

@@ -1,173 +1,181 @@
-"""`make demo`: two Arc sites, a DR pair set up by hand with kubectl (the seed document's four
-steps), writes replicated across, and a planned failover with no loss, then a failback.
+"""`make demo`: the whole DR drill on a fresh two-site sandbox, with the collection's playbooks.
 
-The playbooks of later releases replace the kubectl steps; until then this is the walk-through.
-A sandbox that was already running is reused and left running; one the demo started, it stops.
+dr_setup; a workload writing to the primary during a planned failover, and a check that every
+acknowledged write is on the new primary; failback; a forced failover with the primary site
+killed mid-workload, and the count of lost writes; the old site coming back as a second primary,
+seen by dr_status; dr_rejoin; a final dr_status. It ends with a summary table and stops the
+sandbox (a sandbox that was already running is reused and left running).
 """
-import json
 import os
 import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 
 from .control import Sandbox
 from .layout import REPO_ROOT, default_api_port, default_runtime_dir
 from .sqlclient import SqlClient, endpoint_of
 from .supervisor import SandboxError
+from .workload import Workload
 
+COLLECTIONS = REPO_ROOT / "build"  # `make demo` copies the collection there first
+REPORTS = REPO_ROOT / "dr-reports"
 PRIMARY_MI, SECONDARY_MI, DAG = "sqlprimary", "sqlsecondary", "dagtest"
-INSTANCE_MANIFEST = """apiVersion: v1
-kind: Secret
-metadata: {{name: {name}-login-secret}}
-type: Opaque
-stringData: {{username: dbadmin, password: "Demo-Passw0rd!"}}
----
-apiVersion: sql.arcdata.microsoft.com/v13
-kind: SqlManagedInstance
-metadata: {{name: {name}}}
-spec:
-  tier: BusinessCritical
-  replicas: 3
-  licenseType: {license}
-  security: {{adminLoginSecret: {name}-login-secret}}
-  scheduling: {{default: {{resources: {{requests: {{cpu: "2", memory: 4Gi}}, limits: {{cpu: "2", memory: 4Gi}}}}}}}}
-"""
 
 
-class Demo:
-    def __init__(self, report, workdir):
-        self.sites = report["sites"]
-        self.workdir = workdir
+def say(text):
+    print(f"\n==> {text}", flush=True)
 
-    @staticmethod
-    def say(text):
-        print(f"\n==> {text}", flush=True)
 
-    def kubectl(self, site, *args, stdin=None, show=True):
-        kubeconfig = self.sites[site]["kubeconfig"]
-        if show:
-            print(f"$ KUBECONFIG={os.path.relpath(kubeconfig)} kubectl {' '.join(args)}", flush=True)
-        result = subprocess.run(["kubectl", *args], env=dict(os.environ, KUBECONFIG=kubeconfig), input=stdin,
-                                capture_output=True, text=True, check=False)
-        if show:
-            print((result.stdout + result.stderr).rstrip(), flush=True)
-        if result.returncode != 0:
-            raise SandboxError(f"kubectl {' '.join(args)} on site {site} failed: {result.stderr.strip()}")
-        return result.stdout
+class Drill:
+    def __init__(self, sandbox, report):
+        self.sandbox = sandbox
+        self.inventory = report["inventory"]
+        self.summary = []  # (step, result, seconds, writes lost)
 
-    def sandbox_cli(self, *args):
-        print(f"$ python -m sandbox {' '.join(args)}", flush=True)
-        result = subprocess.run([sys.executable, "-m", "sandbox", "--runtime-dir", str(default_runtime_dir()),
-                                 *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise SandboxError(f"python -m sandbox {' '.join(args)} failed: {result.stderr.strip()}")
-        return json.loads(result.stdout)
+    # -- tools ------------------------------------------------------------------------------------
+    def playbook(self, name, *extra):
+        """Run arcdata.sqlmi.<name> against the sandbox's inventory; returns (exit code, seconds)."""
+        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", self.inventory,
+                   f"arcdata.sqlmi.{name}", *extra]
+        print(f"$ ansible-playbook -i {os.path.relpath(self.inventory)} arcdata.sqlmi.{name} {' '.join(extra)}",
+              flush=True)
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_DISPLAY_SKIPPED_HOSTS="0",
+                   ANSIBLE_DISPLAY_OK_HOSTS="0", ANSIBLE_NOCOLOR="1", ARC_DR_REPORT_DIR=str(REPORTS))
+        started = time.monotonic()
+        result = subprocess.run(command, env=env, cwd=REPO_ROOT, check=False)
+        return result.returncode, time.monotonic() - started
 
-    def create_instances(self):
-        self.say("Step 1-2: the instance on the primary site, and a DR instance (licence DisasterRecovery) "
-                 "on the secondary site")
-        for site, name, license_type in (("primary", PRIMARY_MI, "LicenseIncluded"),
-                                         ("secondary", SECONDARY_MI, "DisasterRecovery")):
-            self.kubectl(site, "apply", "-f", "-", stdin=INSTANCE_MANIFEST.format(name=name, license=license_type))
-        for site, name in (("primary", PRIMARY_MI), ("secondary", SECONDARY_MI)):
-            self.kubectl(site, "wait", f"sqlmi/{name}", "--for=jsonpath={.status.state}=Ready", "--timeout=60s")
-            self.kubectl(site, "get", "sqlmi")
+    def endpoint(self, site, instance):
+        return endpoint_of(self.sandbox.files[site], self.sandbox.sites()[site], instance)
 
-    def copy_certificates(self):
-        self.say("Step 3: each instance's mirroring certificate and endpoint (the seed's get-mirroring-cert)")
-        facts = {}
-        for site, name in (("primary", PRIMARY_MI), ("secondary", SECONDARY_MI)):
-            pem = self.kubectl(site, "get", "sqlmi", name, "-o",
-                               "jsonpath={.status.highAvailability.mirroringCertificate}", show=False)
-            path = self.workdir / f"{name}.pem"
-            path.write_text(pem.replace("\r\n", "\n"))
-            url = "tcp://" + self.kubectl(site, "get", "sqlmi", name, "-o",
-                                          "jsonpath={.status.endpoints.mirroring}", show=False)
-            print(f"{name}: certificate saved to {path.name} ({len(pem)} bytes), mirroring URL {url}")
-            facts[site] = {"pem": pem, "url": url}
-        return facts
+    def stats(self, site, instance):
+        with SqlClient(self.endpoint(site, instance)) as sql:
+            return sql.stats()
 
-    def create_failover_groups(self, facts):
-        self.say("Step 4: the failover group (DAG) on both sites, each pinned to its partner's certificate")
-        for site, local, partner, role in (("primary", PRIMARY_MI, SECONDARY_MI, "primary"),
-                                           ("secondary", SECONDARY_MI, PRIMARY_MI, "secondary")):
-            other = "secondary" if site == "primary" else "primary"
-            body = {"apiVersion": "sql.arcdata.microsoft.com/v2", "kind": "FailoverGroup",
-                    "metadata": {"name": DAG},
-                    "spec": {"sharedName": DAG, "sourceMI": local, "partnerMI": partner,
-                             "partnerMirroringURL": facts[other]["url"],
-                             "partnerMirroringCert": facts[other]["pem"], "partnerSyncMode": "async", "role": role}}
-            self.kubectl(site, "apply", "-f", "-", stdin=json.dumps(body))
-        for site in ("primary", "secondary"):
-            self.kubectl(site, "wait", f"fog/{DAG}", "--for=jsonpath={.status.state}=Succeeded", "--timeout=60s")
-        self.show_roles()
-
-    def show_roles(self):
-        columns = ("custom-columns=NAME:.metadata.name,SPEC-ROLE:.spec.role,ROLE:.status.role,"
-                   "STATE:.status.state,HEALTH:.status.healthState,RESULTS:.status.results")
-        for site in ("primary", "secondary"):
-            self.kubectl(site, "get", "fog", "-o", columns)
-
-    def write_and_replicate(self):
-        self.say("Writes on the primary replicate to the DR instance")
-        report = self.sandbox_cli("workload", "--site", "primary", "--instance", PRIMARY_MI, "--rate", "200",
-                                  "--seconds", "2", "--prefix", "before")
-        print(f"acknowledged {report['acknowledged']} writes, last LSN {report['last_lsn']}")
-        stats = self.sandbox_cli("sql", "--site", "secondary", "--instance", SECONDARY_MI, "stats")
-        print(f"{SECONDARY_MI}: role {stats['role']}, hardened up to LSN {stats['committed_lsn']}")
-        return report
-
-    def planned_failover(self, from_site, from_mi, to_site, to_mi):
-        self.say(f"Planned failover: set role 'secondary' on the current primary ({from_mi}, site {from_site})")
-        self.kubectl(from_site, "patch", f"fog/{DAG}", "--type", "merge", "-p", '{"spec":{"role":"secondary"}}')
-        for site in (from_site, to_site):
-            self.kubectl(site, "wait", f"fog/{DAG}", "--for=jsonpath={.status.state}=Succeeded", "--timeout=60s",
-                         show=False)
-        self.kubectl(to_site, "wait", f"fog/{DAG}", "--for=jsonpath={.status.role}=Primary", "--timeout=60s")
-        self.show_roles()
-        stats = self.sandbox_cli("sql", "--site", to_site, "--instance", to_mi, "stats")
-        print(f"{to_mi} is now {stats['role']} at LSN {stats['committed_lsn']} (epoch {stats['epoch']}); "
-              f"its controller rewrote its own spec.role to force-primary-allow-data-loss")
-
-    def check_no_loss(self, acknowledged_report, site, instance):
-        """Every write the workload was acknowledged is in the instance's log, at its LSN, with its key."""
-        sandbox = Sandbox(default_runtime_dir())
-        with SqlClient(endpoint_of(sandbox.files[site], sandbox.sites()[site], instance)) as sql:
+    def missing(self, workload, site, instance):
+        """The writes `workload` was acknowledged that are not on `instance`."""
+        with SqlClient(self.endpoint(site, instance)) as sql:
             present = {(r["lsn"], r["key"]) for r in sql.records()}
-        missing = [write for write in acknowledged_report["writes"] if tuple(write) not in present]
-        print(f"every one of the {acknowledged_report['acknowledged']} acknowledged writes is on {instance}: "
-              f"{'yes' if not missing else f'NO, {len(missing)} missing'}")
-        if missing:
-            raise SandboxError(f"{len(missing)} acknowledged writes are missing on {instance}")
+        return [write for write in workload.acknowledged if write not in present]
+
+    def record(self, step, result, seconds, lost="-"):
+        self.summary.append((step, result, f"{seconds:.1f}", str(lost)))
+
+    def require(self, code, what):
+        if code != 0:
+            raise SandboxError(f"{what} failed (exit code {code}); see its output above")
+
+    # -- the drill --------------------------------------------------------------------------------
+    def setup(self):
+        say("Set up DR: both instances (the DR one with the DR licence), certificates swapped, the DAG")
+        code, seconds = self.playbook("dr_setup")
+        self.require(code, "dr_setup")
+        self.record("dr_setup", "pair set up, Primary/Secondary, connected", seconds)
+
+    def planned_failover(self):
+        say("Planned failover while a workload writes to the primary")
+        workload = Workload(self.endpoint("primary", PRIMARY_MI), rate=100, prefix="planned").start()
+        time.sleep(1.5)
+        code, seconds = self.playbook("failover_planned")
+        time.sleep(0.5)
+        workload.stop()
+        self.require(code, "failover_planned")
+        missing = self.missing(workload, "secondary", SECONDARY_MI)
+        print(f"{len(workload.acknowledged)} writes acknowledged, {len(workload.refused)} refused while the primary "
+              f"handed over; missing on the new primary {SECONDARY_MI}: {len(missing)}")
+        self.record("failover_planned under load", f"{SECONDARY_MI} is primary", seconds, len(missing))
+        return workload
+
+    def failback(self, workload):
+        say("Failback: the primary role goes home, again without loss")
+        code, seconds = self.playbook("failback")
+        self.require(code, "failback")
+        missing = self.missing(workload, "primary", PRIMARY_MI)
+        print(f"writes of the planned failover missing on {PRIMARY_MI}: {len(missing)}")
+        self.record("failback", f"{PRIMARY_MI} is primary", seconds, len(missing))
+
+    def forced_failover(self):
+        say("Disaster: the primary site dies in the middle of a workload; forced failover to the DR site")
+        workload = Workload(self.endpoint("primary", PRIMARY_MI), rate=150, prefix="forced").start()
+        time.sleep(1.5)
+        print("$ python -m sandbox kill --site primary", flush=True)
+        self.sandbox.kill_site("primary")
+        workload.stop()
+        code, seconds = self.playbook("failover_forced", "-e", f"dr_failover_confirm={DAG}")
+        self.require(code, "failover_forced")
+        lost = self.missing(workload, "secondary", SECONDARY_MI)
+        stats = self.stats("secondary", SECONDARY_MI)
+        print(f"{len(workload.acknowledged)} writes acknowledged before the site died; {len(lost)} of them are not on "
+              f"{SECONDARY_MI} (promoted at LSN {stats['promoted_at_lsn']}; it knew of at least "
+              f"{stats['lost_at_promotion_at_least']} it never received)")
+        self.record("failover_forced, primary site killed", f"{SECONDARY_MI} is primary", seconds, len(lost))
+
+    def old_primary_returns(self):
+        say("The primary site comes back: its instance still believes it is primary")
+        print("$ python -m sandbox start --site primary", flush=True)
+        self.sandbox.start_site("primary")
+        time.sleep(2)
+        code, seconds = self.playbook("dr_status")
+        if code == 0:
+            raise SandboxError("dr_status did not notice the second primary")
+        print("dr_status fails, as it must: two primaries (split brain)")
+        self.record("dr_status after the old site returns", "two primaries detected", seconds)
+
+    def rejoin(self):
+        say("Rejoin: the handover record names the DR site; the old primary is demoted and resynchronised")
+        code, seconds = self.playbook("dr_rejoin")
+        self.require(code, "dr_rejoin")
+        stats = self.stats("primary", PRIMARY_MI)
+        print(f"{PRIMARY_MI} rejoined as {stats['role']}; it discarded {stats['last_discarded']} divergent "
+              "transactions")
+        self.record("dr_rejoin", f"{PRIMARY_MI} secondary again", seconds, stats["last_discarded"])
+
+    def final_status(self):
+        say("Final status report")
+        code, seconds = self.playbook("dr_status")
+        self.require(code, "dr_status")
+        report = REPORTS / "sandbox_pair.md"
+        print(report.read_text())
+        print(f"reports: {os.path.relpath(report)} and {os.path.relpath(report.with_suffix('.html'))}")
+        self.record("dr_status", "exactly one primary, connected", seconds)
+
+    def print_summary(self):
+        say("Summary")
+        header = ("step", "result", "seconds", "writes lost")
+        widths = [max(len(row[i]) for row in self.summary + [header]) for i in range(4)]
+        for row in [header, tuple("-" * w for w in widths)] + self.summary:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+
+    def run(self):
+        self.setup()
+        workload = self.planned_failover()
+        self.failback(workload)
+        self.forced_failover()
+        self.old_primary_returns()
+        self.rejoin()
+        self.final_status()
+        self.print_summary()
 
 
 def main():
     sandbox = Sandbox(default_runtime_dir())
     was_running = sandbox.exists() and all(s["running"] for s in sandbox.status()["sites"].values())
-    Demo.say("Starting the sandbox: two emulated Arc sites, each its own Kubernetes API and Arc controller")
-    report = sandbox.up(api_port=default_api_port())
+    say("Starting the sandbox: two emulated Arc sites, each its own Kubernetes API and Arc controller")
+    # the DR site receives the log at 100 transactions a second, less than the workload writes at the
+    # disaster: an asynchronous DR site lags, and a forced failover shows what that costs
+    report = sandbox.up(api_port=default_api_port(), timings={"seeding_rate": 100})
+    for name, site in report["sites"].items():
+        print(f"  {name:<10} {site['api_url']}  (kubeconfig {os.path.relpath(site['kubeconfig'])})")
     try:
-        with tempfile.TemporaryDirectory(prefix="arc-demo-") as workdir:
-            demo = Demo(report, Path(workdir))
-            for site in ("primary", "secondary"):
-                demo.kubectl(site, "get", "datacontrollers", "-o",
-                             "custom-columns=NAME:.metadata.name,STATE:.status.state,"
-                             "MODE:.spec.settings.azure.connectionMode")
-            demo.create_instances()
-            demo.create_failover_groups(demo.copy_certificates())
-            writes = demo.write_and_replicate()
-            demo.planned_failover("primary", PRIMARY_MI, "secondary", SECONDARY_MI)
-            demo.check_no_loss(writes, "secondary", SECONDARY_MI)
-            demo.planned_failover("secondary", SECONDARY_MI, "primary", PRIMARY_MI)
-            demo.check_no_loss(writes, "primary", PRIMARY_MI)
+        Drill(sandbox, report).run()
     finally:
         if was_running:
-            Demo.say("The sandbox was running before the demo: leaving it running")
+            say("The sandbox was running before the demo: leaving it running")
         else:
-            Demo.say("Stopping the sandbox")
+            say("Stopping the sandbox")
             sandbox.down()
-    Demo.say("Demo finished")
+    say("Demo finished")
     return 0
 
 
