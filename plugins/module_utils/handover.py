@@ -23,7 +23,8 @@ FIELDS = ("time", "mode", "from_site", "to_site", "from_instance", "to_instance"
 
 
 def now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # microseconds: two handovers within a second must still be ordered (the latest decides a rejoin)
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def build(**values):

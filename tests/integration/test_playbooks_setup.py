@@ -1,0 +1,157 @@
+"""The dr_setup playbook (issue 5) on fresh pairs of the shared sandbox, run as `ansible-playbook
+arcdata.sqlmi.dr_setup` with an inventory in the collection's model: it sets a pair up (the DR instance with the
+DR licence, both DAG sides Succeeded and connected), a second run changes and writes nothing, check mode predicts
+and stores nothing, a preflight mismatch stops it before the DAG exists, and a rotated certificate that dr_status
+detects is repaired by running it again."""
+import hashlib
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from tests.sandbox.conftest import run_cli
+
+from .conftest import HOSTS, wait_for_object
+from .dr_playbooks import (PlaybookPairs, audit_marks, collection_since, collection_writes_since, connected,
+                           dag_object, failed_messages, instance_object, wait_for_dag)
+
+DR_SETUP = "arcdata.sqlmi.dr_setup"
+DR_STATUS = "arcdata.sqlmi.dr_status"
+DR_TEARDOWN = "arcdata.sqlmi.dr_teardown"
+CREATE_INSTANCE = "Create or update this site's instance"
+UPDATE_PRIMARY_DAG = "Create or update the DAG resource on the primary site first"
+SUMMARY = "Summarise the pair"
+ROLES = {"primary": "Primary", "secondary": "Secondary"}
+
+
+@pytest.fixture
+def pairs(arc_sites, tmp_path):
+    made = PlaybookPairs(arc_sites, tmp_path)
+    yield made
+    made.remove_all()
+
+
+def _assert_set_up(sites, pair):
+    """Both DAG sides as stored: the pair's DAG name, Succeeded for the generation they carry, connected, with the
+    roles of the setup; the DR instance has the DR licence, the primary's does not."""
+    for site in HOSTS:
+        obj = dag_object(sites, pair, site)
+        assert obj is not None, f"no DAG resource {pair.dags[site]} on {site}"
+        status = obj["status"]
+        assert (status.get("role"), status.get("state")) == (ROLES[site], "Succeeded"), status
+        assert status.get("observedGeneration") == obj["metadata"]["generation"], status
+        assert connected(obj), status
+        assert obj["spec"]["sharedName"] == pair.dag_name
+    assert instance_object(sites, pair, "secondary")["spec"]["licenseType"] == "DisasterRecovery"
+    assert instance_object(sites, pair, "primary")["spec"].get("licenseType") != "DisasterRecovery"
+
+
+def _fingerprint(pem):
+    return hashlib.sha256(x509.load_pem_x509_certificate(pem.encode()).public_bytes(Encoding.DER)).hexdigest()
+
+
+def _mirroring_cert(sites, pair, site):
+    return instance_object(sites, pair, site)["status"]["highAvailability"]["mirroringCertificate"]
+
+
+def test_dr_setup_sets_up_a_pair_then_changes_and_writes_nothing(ansible, arc_sites, pairs):
+    pair = pairs.new()
+    inventory = pairs.inventory(pair)
+    first = ansible.run(DR_SETUP, inventory=inventory)
+    assert first.rc == 0, first
+    _assert_set_up(arc_sites, pair)
+    assert {t["host"] for t in first.results(CREATE_INSTANCE) if t["result"].get("changed")} == set(HOSTS)
+
+    marks = audit_marks(arc_sites)
+    second = ansible.run(DR_SETUP, inventory=inventory)
+    assert second.rc == 0, second
+    assert [(t["host"], t["task"]) for t in second.changed()] == []
+    assert collection_writes_since(arc_sites, marks) == {"primary": [], "secondary": []}
+    assert all(collection_since(arc_sites, marks).values()), "the second run did not even read the sites"
+    _assert_set_up(arc_sites, pair)
+
+    # dr_teardown refuses without its confirmation, then removes the DAG resources and the instances
+    marks = audit_marks(arc_sites)
+    refused = ansible.run(DR_TEARDOWN, inventory=inventory, extra_vars={"dr_teardown_instances": True})
+    assert refused.rc != 0, refused
+    assert "dr_teardown_confirm" in failed_messages(refused) and pair.dag_name in failed_messages(refused)
+    assert collection_writes_since(arc_sites, marks) == {"primary": [], "secondary": []}
+    removed = ansible.run(DR_TEARDOWN, inventory=inventory,
+                          extra_vars={"dr_teardown_confirm": pair.dag_name, "dr_teardown_instances": True})
+    assert removed.rc == 0, removed
+    for site in HOSTS:
+        assert dag_object(arc_sites, pair, site) is None
+        assert instance_object(arc_sites, pair, site) is None
+
+
+def test_dr_setup_in_check_mode_predicts_the_instances_and_stores_nothing(ansible, arc_sites, pairs):
+    pair = pairs.new()
+    marks = audit_marks(arc_sites)
+    run = ansible.run(DR_SETUP, inventory=pairs.inventory(pair), check=True)
+    assert run.rc == 0, run
+    for site in HOSTS:
+        assert run.result(CREATE_INSTANCE, site)["changed"] is True
+        assert instance_object(arc_sites, pair, site) is None
+        assert dag_object(arc_sites, pair, site) is None
+    assert collection_writes_since(arc_sites, marks) == {"primary": [], "secondary": []}
+    for requests in collection_since(arc_sites, marks).values():  # the creation was sent, as a dry run
+        dry_runs = [r["verb"] for r in requests if r.get("dry_run") and r["resource"] == "sqlmanagedinstances"]
+        assert dry_runs == ["create"], requests
+
+
+def test_a_preflight_mismatch_stops_dr_setup_before_the_dag(ansible, arc_sites, pairs):
+    pair = pairs.new()
+    # the DR site's instance is given more memory than the primary's (a host var overrides the pair's spec)
+    pair.host_vars["secondary"]["arc_instance_spec"] = dict(pair.spec, memory_limit="8Gi")
+    marks = audit_marks(arc_sites)
+    run = ansible.run(DR_SETUP, inventory=pairs.inventory(pair))
+    assert run.rc != 0, run
+    message = failed_messages(run)
+    assert "memory limit differs" in message, message
+    for expected in ("site primary", pair.instances["primary"], "site secondary", pair.instances["secondary"],
+                     pair.spec["memory_limit"], "8Gi"):
+        assert expected in message, (expected, message)
+    for site in HOSTS:
+        assert dag_object(arc_sites, pair, site) is None
+        dag_writes = [r for r in collection_writes_since(arc_sites, marks)[site]
+                      if r["resource"].startswith(("failovergroups", "dags"))]
+        assert dag_writes == []
+
+
+def test_a_rotated_certificate_is_detected_by_dr_status_and_repaired_by_dr_setup(
+        ansible, arc_sites, pairs, tmp_path):
+    pair = pairs.new()
+    inventory = pairs.inventory(pair)
+    setup = ansible.run(DR_SETUP, inventory=inventory)
+    assert setup.rc == 0, setup
+    old_pem = _mirroring_cert(arc_sites, pair, "secondary")
+    run_cli(arc_sites.runtime_dir, "rotate-cert", "--site", "secondary", "--instance", pair.instances["secondary"])
+    secondary = arc_sites.site("secondary")
+    wait_for_object(secondary, "sqlmanagedinstances", pair.instances["secondary"],
+                    lambda obj: obj["status"]["highAvailability"]["mirroringCertificate"] != old_pem, version="v13")
+    new_pem = _mirroring_cert(arc_sites, pair, "secondary")
+    assert _fingerprint(new_pem) != _fingerprint(old_pem)
+
+    wait_for_dag(arc_sites, pair, "primary", lambda obj: not connected(obj))  # it pins the old certificate
+    reports = tmp_path / "reports"
+    status = ansible.run(DR_STATUS, inventory=inventory, env={"ARC_DR_REPORT_DIR": str(reports)})
+    summary = status.result(SUMMARY, "primary")["ansible_facts"]["dr_status_summary"]
+    by_site = {s["site"]: s for s in summary["sites"]}
+    assert by_site["primary"]["pinned_partner_certificate_current"] is False, summary
+    assert by_site["secondary"]["pinned_partner_certificate_current"] is True, summary
+    markdown = (reports / f"{pair.group}.md").read_text()
+    assert "NO (rotated?)" in markdown, markdown
+    assert any(pair.dags["primary"] in problem and "not connected" in problem for problem in summary["problems"]), \
+        summary["problems"]
+
+    repair = ansible.run(DR_SETUP, inventory=inventory)
+    assert repair.rc == 0, repair
+    assert repair.result(UPDATE_PRIMARY_DAG, "primary")["changed"] is True
+    pinned = dag_object(arc_sites, pair, "primary")["spec"]["partnerMirroringCert"]
+    assert _fingerprint(pinned) == _fingerprint(new_pem)
+    wait_for_dag(arc_sites, pair, "primary", connected)
+    after = ansible.run(DR_STATUS, inventory=inventory, env={"ARC_DR_REPORT_DIR": str(reports)})
+    assert after.rc == 0, after
+    summary = after.result(SUMMARY, "primary")["ansible_facts"]["dr_status_summary"]
+    assert [s["pinned_partner_certificate_current"] for s in summary["sites"]] == [True, True], summary
+    assert summary["problems"] == [], summary
