@@ -11,6 +11,8 @@ COLLECTION    := build/ansible_collections/arcdata/sqlmi
 # stand-in does the same offline. The version is the pip that ansible-core 2.19's ansible-test uses.
 GET_PIP       := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST        := $(BIN)/python -m pytest
+# Suites that start sandboxes run two test files at a time (one per core); each file has its own sandbox.
+PARALLEL      := -n 2 --dist loadfile
 export PATH   := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help venv test demo sanity lint units sandbox-tests integration molecule build-tree pip-bootstrap clean constraints
@@ -48,10 +50,10 @@ units: build-tree
 	PYTHONPATH=$(CURDIR)/build $(PYTEST) tests/unit
 
 sandbox-tests: venv
-	$(PYTEST) tests/sandbox
+	$(PYTEST) $(PARALLEL) tests/sandbox
 
 integration: build-tree
-	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) tests/integration
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) $(PARALLEL) tests/integration
 
 # Molecule scenarios (extensions/molecule/: setup with idempotence, planned failover and failback, forced
 # failover and rejoin), each on a sandbox of its own that its destroy step always stops. Run from the
