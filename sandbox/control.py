@@ -7,8 +7,8 @@ import socket
 from pathlib import Path
 
 from . import inventory, kubeconfig, pki, supervisor
-from .layout import (DEFAULT_ADDRESSES, DEFAULT_API_PORT, DEFAULT_NAMESPACE, PROFILES, SITE_NAMES, SiteConfig,
-                     site_files, write_private)
+from .layout import (CREDENTIALS, DEFAULT_ADDRESSES, DEFAULT_API_PORT, DEFAULT_NAMESPACE, PROFILES, SITE_NAMES,
+                     SiteConfig, site_files, write_private)
 from .controller.settings import Timings
 from .supervisor import COMPONENTS, SandboxError
 
@@ -56,10 +56,12 @@ class Sandbox:
     def _prepare_site(self, site):
         files = self.files[site.name]
         pki.ensure_site_pki(files, site)
-        for secret_file in (files.token, files.ops_token):
+        token_files = [files.token_of(credential) for credential in CREDENTIALS]
+        for secret_file in token_files + [files.ops_token]:
             if not secret_file.exists():
                 write_private(secret_file, secrets.token_urlsafe(32) + "\n")
-        kubeconfig.write(files, site, files.token.read_text().strip())
+        kubeconfig.write(files, site, {credential: files.token_of(credential).read_text().strip()
+                                       for credential in CREDENTIALS})
 
     # -- lifecycle --------------------------------------------------------------------------------
     def up(self, profile=None, api_port=DEFAULT_API_PORT, timings=None, controller=True):
@@ -167,6 +169,7 @@ class Sandbox:
                 "api_url": site.api_url,
                 "kubeconfig": str(files.kubeconfig),
                 "context": site.context,
+                "contexts": {credential: site.context_of(credential) for credential in CREDENTIALS},
                 "namespace": site.namespace,
                 "state_dir": str(files.dir),
                 "audit_log": str(files.audit_log),

@@ -20,7 +20,9 @@ def _site_host(site, files, instance, role, dag_resource):
         "ansible_connection": "local",
         "ansible_python_interpreter": sys.executable,
         "arc_kubeconfig": str(files.kubeconfig),
-        "arc_context": site.context,
+        # the collection's own credentials, bound to the shipped operator Role (extensions/rbac/): every
+        # playbook, molecule scenario and the demo run with exactly the permissions a user grants it
+        "arc_context": site.context_of("operator"),
         "arc_namespace": site.namespace,
         "arc_site": site.name,
         "arc_instance": instance,

@@ -16,6 +16,10 @@ DEFAULT_ADDRESSES = {"primary": "127.10.0.1", "secondary": "127.20.0.1"}
 DEFAULT_API_PORT = 6443
 DEFAULT_NAMESPACE = "arc"
 PROFILES = ("current", "2022-01")
+# Who may sign in to a site's API, each with a bearer token of its own (sandbox/apiserver/authentication.py):
+# the admin (the Arc controller, the tests' direct handles), the collection bound to the shipped operator Role,
+# and a read-only viewer bound to the shipped viewer Role (extensions/rbac/).
+CREDENTIALS = ("admin", "operator", "viewer")
 
 
 def default_runtime_dir():
@@ -39,7 +43,12 @@ class SiteConfig:
 
     @property
     def context(self):
-        return f"arc-{self.name}"
+        """The admin's kubeconfig context (the current context)."""
+        return self.context_of("admin")
+
+    def context_of(self, credential):
+        """The kubeconfig context of one of CREDENTIALS: arc-primary, arc-primary-operator, arc-primary-viewer."""
+        return f"arc-{self.name}" if credential == "admin" else f"arc-{self.name}-{credential}"
 
     @property
     def api_url(self):
@@ -58,10 +67,14 @@ class SiteFiles:
         self.ca_key = self.pki / "ca.key"
         self.server_cert = self.pki / "apiserver.crt"
         self.server_key = self.pki / "apiserver.key"
-        self.token = self.dir / "token"
+        self.token = self.dir / "token"  # the admin's
         self.ops_token = self.dir / "ops-token"
         self.kubeconfig = self.dir / "kubeconfig"
         self.audit_log = self.dir / "audit.jsonl"
+
+    def token_of(self, credential):
+        """The bearer token file of one of CREDENTIALS (mode 0600)."""
+        return self.token if credential == "admin" else self.dir / f"{credential}-token"
 
     @property
     def runtime_dir(self):

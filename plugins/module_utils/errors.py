@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# where a user finds the permissions the collection needs (the path inside the collection)
+ROLE_FILE = "extensions/rbac/arcdata-sqlmi-role.yml"
+
 
 class ArcError(Exception):
     """A failure to report with fail_json: `message` for msg, `details` for the other return values."""
@@ -27,3 +30,11 @@ class ApiFailure(ArcError):
 
 class WaitTimeout(ArcError):
     """A wait ran out of time; details carry the last object seen."""
+
+
+def lacks_permission(api_message):
+    """What a 403 Forbidden means to the user: the site's credentials may not do this, and where the Role that
+    grants everything the collection needs is. `api_message` is the API's Status.message, which names the
+    user, verb, resource and namespace."""
+    return "the credentials used for this site lack permission: %s; the collection's Role, which grants what it " \
+           "needs, is %s in the arcdata.sqlmi collection (see docs/rbac.md)" % (api_message, ROLE_FILE)

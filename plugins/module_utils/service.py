@@ -18,7 +18,7 @@ import json
 import re
 import time
 
-from .errors import ApiFailure
+from .errors import ApiFailure, lacks_permission
 from .retry import RetryPolicy, parse_retry_after
 
 try:
@@ -85,8 +85,11 @@ class ApiCaller(object):
     def failure(self, verb, what, exc, attempts=1):
         tries = " after %d attempts" % attempts if attempts > 1 else ""
         if isinstance(exc, ApiException):
+            explanation = api_message(exc)
+            if exc.status == 403:  # never retried (retry.py): only a change of the credentials' Role helps
+                explanation = lacks_permission(explanation)
             return ApiFailure("%s: %s %s failed%s: HTTP %s %s: %s" % (
-                self.site, verb, what, tries, exc.status, api_status_reason(exc) or exc.reason, api_message(exc)),
+                self.site, verb, what, tries, exc.status, api_status_reason(exc) or exc.reason, explanation),
                 site=self.site, verb=verb, object=what, status=exc.status, reason=api_status_reason(exc))
         return ApiFailure("%s: %s %s failed%s: the API is unreachable (%s)" % (self.site, verb, what, tries,
                                                                                transport_reason(exc)),

@@ -7,9 +7,11 @@ import ssl
 
 from aiohttp import web
 
-from ..layout import SiteFiles
+from ..layout import CREDENTIALS, SiteFiles
 from .app import ApiServer
 from .audit import AuditLog
+from .authentication import TokenAuthenticator, site_users
+from .authorization import Authorizer
 from .bootstrap import bootstrap
 from .builtins import builtin_types
 from .faults import Faults
@@ -26,7 +28,9 @@ def build(files, site):
     bootstrap(objects, site)
     # A restarted server, like a real one, cannot replay history from before it started.
     store.oldest_watchable = store.resource_version
-    return ApiServer(objects, files.token.read_text().strip(), files.ops_token.read_text().strip(),
+    tokens = {credential: files.token_of(credential).read_text().strip() for credential in CREDENTIALS}
+    return ApiServer(objects, TokenAuthenticator(site_users(site.namespace, tokens)),
+                     Authorizer.from_files(site.namespace), files.ops_token.read_text().strip(),
                      AuditLog(files.audit_log), Faults(), f"{site.address}:{site.api_port}")
 
 

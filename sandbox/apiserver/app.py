@@ -25,11 +25,12 @@ def error_response(error):
 class ApiServer:
     """One site's API: `objects` holds the state, this class speaks HTTP for it."""
 
-    def __init__(self, objects, token, ops_token, audit, faults, server_address):
+    def __init__(self, objects, authenticator, authorizer, ops_token, audit, faults, server_address):
         self.objects = objects
         self.store = objects.store
         self.registry = objects.registry
-        self._token = token
+        self.authenticator = authenticator  # authentication.TokenAuthenticator: who calls
+        self.authorizer = authorizer  # authorization.Authorizer: what they may do
         self._ops_token = ops_token
         self.audit = audit
         self.faults = faults
@@ -48,23 +49,30 @@ class ApiServer:
             task.cancel()
 
     # -- cross-cutting ----------------------------------------------------------------------------
-    def _authorized(self, request, token):
+    def _ops_authorized(self, request):
         header = request.headers.get("Authorization", "")
         scheme, given = header.partition(" ")[::2]
-        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self._ops_token.encode())
+
+    def _admit(self, user, request, info):
+        """Before anything else happens, as on a real server: 401 without a known token, 403 when RBAC denies
+        the request to the token's user."""
+        if user is None:
+            raise errors.unauthorized()
+        self.authorizer.authorize(user, info, request.query)
 
     @web.middleware
     async def _middleware(self, request, handler):
         if request.path.startswith(OPS_PREFIX):
-            if not self._authorized(request, self._ops_token):
+            if not self._ops_authorized(request):
                 return error_response(errors.unauthorized())
             return await handler(request)
         started = time.time()
         info = requestinfo.parse(request.method, request.path, request.query)
-        code, fault = 500, None
+        code, fault, user = 500, None, None
         try:
-            if not self._authorized(request, self._token):
-                raise errors.unauthorized()
+            user = self.authenticator.authenticate(request.headers.get("Authorization"))
+            self._admit(user, request, info)
             rule = self.faults.pick(info)
             if rule is not None:
                 fault = rule.spec
@@ -80,7 +88,7 @@ class ApiServer:
             return error_response(exc)
         finally:
             self.audit.record(info, code, started, request.query.get("dryRun") == "All",
-                              request.headers.get("User-Agent", ""), fault)
+                              request.headers.get("User-Agent", ""), fault, user.name if user else "")
 
     @staticmethod
     async def _inject_before(request, rule):

@@ -7,9 +7,11 @@ class AuditLog:
     def __init__(self, path):
         self._file = open(path, "a", buffering=1, encoding="utf-8")  # line-buffered: readers see whole lines
 
-    def record(self, info, code, started, dry_run, user_agent, fault=None):
+    def record(self, info, code, started, dry_run, user_agent, fault=None, user=""):
+        """`user`: who the token says made the request ("" when no token was recognised: a 401)."""
         entry = {
             "ts": round(started, 6),
+            "user": user,
             "verb": info.verb,
             "apiGroup": info.group,
             "apiVersion": info.version,

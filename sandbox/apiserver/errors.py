@@ -100,5 +100,22 @@ def unauthorized():
     return ApiError(401, "Unauthorized", "Unauthorized")
 
 
+def forbidden(request):
+    """403 for a resource request RBAC denies (authorization.Attributes), worded as Kubernetes words it."""
+    resource = f"{request.resource}/{request.subresource}" if request.subresource else request.resource
+    where = f'in the namespace "{request.namespace}"' if request.namespace else "at the cluster scope"
+    reason = f'User "{request.user}" cannot {request.verb} resource "{resource}" in API group "{request.group}" {where}'
+    qualified = f"{request.resource}.{request.group}" if request.group else request.resource
+    subject = f'{qualified} "{request.name}"' if request.name else qualified
+    details = {key: value for key, value in (("name", request.name), ("group", request.group),
+                                             ("kind", request.resource)) if value}
+    return ApiError(403, "Forbidden", f"{subject} is forbidden: {reason}", details)
+
+
+def forbidden_path(user, verb, path):
+    """403 for a non-resource path the user may not read."""
+    return ApiError(403, "Forbidden", f'forbidden: User "{user}" cannot {verb} path "{path}"')
+
+
 def expired(requested, oldest):
     return ApiError(410, "Expired", f"too old resource version: {requested} ({oldest})")

@@ -36,23 +36,29 @@ class Site:
         self.files = site_files(runtime_dir, name)
         self.api_url = status["api_url"]
         self.kubeconfig = status["kubeconfig"]
-        self.context = status["context"]
+        self.context = status["context"]  # the admin's
+        # every credential's context: admin, operator (the shipped operator Role), viewer (the viewer Role)
+        self.contexts = status.get("contexts") or {"admin": self.context}
         self.namespace = status["namespace"]
         self.token = self.files.token.read_text().strip()
 
-    def api_client(self):
-        """A fresh client of the official kubernetes library, configured from the site's kubeconfig."""
+    def credential_token(self, credential):
+        return self.files.token_of(credential).read_text().strip()
+
+    def api_client(self, credential="admin"):
+        """A fresh client of the official kubernetes library, configured from the site's kubeconfig (the admin's
+        context unless another credential is asked for)."""
         configuration = client.Configuration()
-        config.load_kube_config(config_file=self.kubeconfig, context=self.context,
+        config.load_kube_config(config_file=self.kubeconfig, context=self.contexts[credential],
                                 client_configuration=configuration)
         configuration.retries = 0  # tests assert what the server answers, without the client's retries
         return client.ApiClient(configuration)
 
-    def custom(self):
-        return client.CustomObjectsApi(self.api_client())
+    def custom(self, credential="admin"):
+        return client.CustomObjectsApi(self.api_client(credential))
 
-    def core(self):
-        return client.CoreV1Api(self.api_client())
+    def core(self, credential="admin"):
+        return client.CoreV1Api(self.api_client(credential))
 
     def kubectl(self, *args, check=True, input=None, timeout=60):
         """kubectl with the site's kubeconfig and a discovery cache of this sandbox's own: ~/.kube/cache may

@@ -207,7 +207,8 @@ def test_discovery_through_the_caller_reports_like_every_request():
     discovery = Discovery(_refusing_api_client(403, "Forbidden", "Forbidden", FORBIDDEN), SITE, caller=caller)
     with pytest.raises(ApiFailure) as raised:
         discovery.version(FAILOVER_GROUP)
-    assert raised.value.message == "%s: get API discovery /apis failed: HTTP 403 Forbidden: %s" % (SITE, FORBIDDEN)
+    assert raised.value.message.startswith("%s: get API discovery /apis failed: HTTP 403 Forbidden: the credentials "
+                                           "used for this site lack permission: %s; " % (SITE, FORBIDDEN))
     assert caller.attempts == []
 
 

@@ -223,7 +223,33 @@ def test_get_does_not_hide_other_failures(caller, api_exception):
     with pytest.raises(ApiFailure) as raised:
         instances(caller, get=Script(api_exception(403, "Forbidden", "cannot get", "Forbidden"))).get("sqlmi-primary")
     assert raised.value.details["status"] == 403
-    assert raised.value.message.startswith("%s: get %s failed: HTTP 403 Forbidden: cannot get" % (SITE, OBJECT))
+    assert raised.value.message.startswith("%s: get %s failed: HTTP 403 Forbidden: " % (SITE, OBJECT))
+    assert "cannot get" in raised.value.message
+
+
+FORBIDDEN_PATCH = ('failovergroups.sql.arcdata.microsoft.com "dag1" is forbidden: User '
+                   '"system:serviceaccount:arc:arcdata-sqlmi-viewer" cannot patch resource "failovergroups" in API '
+                   'group "sql.arcdata.microsoft.com" in the namespace "arc"')
+
+
+def test_a_403_is_reported_as_a_permission_problem_with_the_role_to_grant(caller, sleeps, api_exception):
+    function = Script(api_exception(403, "Forbidden", FORBIDDEN_PATCH, "Forbidden"), "never")
+    with pytest.raises(ApiFailure) as raised:
+        caller.call("patch", OBJECT, function)
+    assert raised.value.message == (
+        "%s: patch %s failed: HTTP 403 Forbidden: the credentials used for this site lack permission: %s; the "
+        "collection's Role, which grants what it needs, is extensions/rbac/arcdata-sqlmi-role.yml in the "
+        "arcdata.sqlmi collection (see docs/rbac.md)" % (SITE, OBJECT, FORBIDDEN_PATCH))
+    assert len(function.calls) == 1 and sleeps == []  # a permission never comes by itself: not retried
+    assert raised.value.details == {"site": SITE, "verb": "patch", "object": OBJECT, "status": 403,
+                                    "reason": "Forbidden"}
+
+
+def test_other_refusals_carry_no_permission_hint(caller, sleeps, api_exception):
+    function = Script(api_exception(422, "Unprocessable Entity", "spec.replicas: Invalid value", "Invalid"))
+    with pytest.raises(ApiFailure) as raised:
+        caller.call("patch", OBJECT, function)
+    assert "permission" not in raised.value.message and "extensions/rbac" not in raised.value.message
 
 
 def test_create(caller):
