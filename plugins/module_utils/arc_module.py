@@ -16,6 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from . import certificates, connection
 from .errors import ArcError, InvalidInput
 from .resources import DAG, DAG_KINDS, DATA_CONTROLLER, FAILOVER_GROUP, Discovery
+from .leases import Leases
 from .service import ApiCaller, CustomResources, Events, Secrets
 
 
@@ -111,6 +112,9 @@ class ArcModule(object):
 
     def secrets(self):
         return Secrets(self._client, self._caller, self.namespace)
+
+    def leases(self):
+        return Leases(self._client, self._caller, self.namespace)
 
     def check_data_controller(self):
         """Before writing: the namespace has an Arc data controller, in indirect connection mode (the only

@@ -33,24 +33,52 @@ def _elapsed(started):
     return time.monotonic() - started
 
 
-def wait_for(resources, name, condition, timeout, obj=None, progress=None):
+class Heartbeat(object):
+    """Something to do every `interval` seconds while waiting, such as renewing the DR lock (dr_lock.py): the
+    watch is cut into windows of that length so that a quiet object does not starve it."""
+
+    def __init__(self, interval, beat):
+        self.interval, self._beat = interval, beat
+        self._due = time.monotonic() + interval
+
+    def window_end(self, deadline):
+        return min(deadline, self._due)
+
+    def beat_if_due(self):
+        if time.monotonic() >= self._due:
+            self._beat()
+            self._due = time.monotonic() + self.interval
+
+
+class _NoHeartbeat(object):
+    @staticmethod
+    def window_end(deadline):
+        return deadline
+
+    @staticmethod
+    def beat_if_due():
+        return None
+
+
+def wait_for(resources, name, condition, timeout, obj=None, progress=None, heartbeat=None):
     """Wait until `condition` (see conditions.py) holds for the object; returns the object that met it."""
     try:
-        return _wait(resources, name, condition, timeout, obj, progress)
+        return _wait(resources, name, condition, timeout, obj, progress, heartbeat or _NoHeartbeat())
     except _ControllerFailure as failure:
         raise ArcError("%s: %s: %s" % (resources.caller.site, resources.describe(name), failure.message),
                        site=resources.caller.site, object=resources.describe(name), **failure.details)
 
 
-def _wait(resources, name, condition, timeout, obj, progress):
+def _wait(resources, name, condition, timeout, obj, progress, heartbeat):
     started = time.monotonic()
     obj = obj if obj is not None else resources.get(name)
     state = {"obj": obj}
     if _met(condition, obj, progress):
         return obj
     while _elapsed(started) < timeout:
+        heartbeat.beat_if_due()
         try:
-            found = _watch(resources, name, condition, state, started + timeout, progress)
+            found = _watch(resources, name, condition, state, heartbeat.window_end(started + timeout), progress)
         except ApiException as exc:
             if exc.status == 410:  # expired: resume from a fresh read
                 state["obj"] = resources.get(name)
@@ -58,7 +86,7 @@ def _wait(resources, name, condition, timeout, obj, progress):
                     return state["obj"]
                 continue
             if exc.status in (404, 405):  # no watch here: poll instead
-                return _poll(resources, name, condition, state, started, timeout, progress)
+                return _poll(resources, name, condition, state, started, timeout, progress, heartbeat)
             if not resources.caller.policy.retriable(exc.status):
                 raise resources.caller.failure("watch", resources.describe(name), exc)
             if _pause_and_reread(resources, name, condition, state, started, timeout, progress):
@@ -112,8 +140,9 @@ def _watch(resources, name, condition, state, deadline, progress):
     return False
 
 
-def _poll(resources, name, condition, state, started, timeout, progress):
+def _poll(resources, name, condition, state, started, timeout, progress, heartbeat):
     while _elapsed(started) < timeout:
+        heartbeat.beat_if_due()
         time.sleep(min(POLL_SECONDS, max(0.0, started + timeout - time.monotonic())))
         state["obj"] = resources.get(name)
         if _met(condition, state["obj"], progress):

@@ -96,7 +96,27 @@ options:
   api_version:
     description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred that serves the kind.
     type: str
+  dr_lock:
+    description:
+      - The DR lock (see M(arcdata.sqlmi.arc_dr_lock)) the caller holds on this site. While the module waits, it
+        renews the lock every third of O(dr_lock.duration), so a long failover keeps it. A lock held by someone
+        else, or absent, is left alone (with a warning when another run took it over).
+    type: dict
+    suboptions:
+      name:
+        description: Name of the Lease.
+        type: str
+        required: true
+      holder:
+        description: The holder identity the lock was taken with.
+        type: str
+        required: true
+      duration:
+        description: The duration the lock was taken with, in seconds.
+        type: int
+        default: 60
 seealso:
+  - module: arcdata.sqlmi.arc_dr_lock
   - module: arcdata.sqlmi.arc_dag_info
   - module: arcdata.sqlmi.arc_mirroring_cert
 """
@@ -197,9 +217,10 @@ import time
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, conditions, dag_spec
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
-from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.dr_lock import DrLock
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import ArcError, InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
-from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import Heartbeat, wait_for
 
 ROLE_AFTER = {"planned failover": "Secondary", "forced demotion": "Secondary", "forced failover": "Primary"}
 
@@ -218,6 +239,11 @@ def argument_spec():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         api_kind=dict(type="str", default="auto", choices=["auto", "FailoverGroup", "Dag"]),
         api_version=dict(type="str"),
+        dr_lock=dict(type="dict", options=dict(
+            name=dict(type="str", required=True),
+            holder=dict(type="str", required=True),
+            duration=dict(type="int", default=60),
+        )),
     )
 
 
@@ -232,6 +258,25 @@ class DagTask(object):
         self.name = self.params["name"]
         self.layout, self.dags = arc.dag_resources(self.params["api_kind"], self.params["api_version"], self.name)
         self.result = {"changed": False, "api_kind": self.layout, "api_version": self.dags.version}
+        self.heartbeat = self._lock_renewal()
+
+    def _lock_renewal(self):
+        """While waiting, renew the DR lock the caller holds on this site, every third of its duration."""
+        held = self.params.get("dr_lock")
+        if not held or self.arc.check_mode:
+            return None
+        lock = DrLock(self.arc.leases(), held["name"], held["holder"], held["duration"])
+
+        def renew():
+            try:
+                holder = lock.renew()
+            except ArcError as exc:  # the wait matters more than the renewal: say so and go on
+                self.arc.module.warn("could not renew the DR lock %s: %s" % (held["name"], exc.message))
+                return
+            if holder not in (held["holder"], ""):
+                self.arc.module.warn("the DR lock %s is now held by %r: it expired while this task waited"
+                                     % (held["name"], holder))
+        return Heartbeat(max(1.0, held["duration"] / 3.0), renew)
 
     def _wanted(self):
         values = dict((field, self.params.get(field)) for field in dag_spec.FIELDS)
@@ -288,7 +333,8 @@ class DagTask(object):
         self._diff({}, body["spec"])
         if self.params["wait"] and not self.arc.check_mode:
             obj = wait_for(self.dags, self.name, conditions.dag_connected(obj["metadata"]["generation"]),
-                           self.params["wait_timeout"], obj)
+                           self.params["wait_timeout"], obj,
+                           heartbeat=self.heartbeat)
         return self._report(obj, None)
 
     def _update(self, existing, wanted):
@@ -323,7 +369,8 @@ class DagTask(object):
             generation = obj["metadata"]["generation"]
             condition = conditions.dag_role(ROLE_AFTER[action], generation) if action else \
                 conditions.dag_connected(generation)
-            obj = wait_for(self.dags, self.name, condition, self.params["wait_timeout"], obj)
+            obj = wait_for(self.dags, self.name, condition, self.params["wait_timeout"], obj,
+                           heartbeat=self.heartbeat)
         result = self._report(obj, previous_role)
         if action and started and not self.arc.check_mode:
             result["failover"] = {"action": action, "from_role": previous_role, "to_role": result["role"],
@@ -339,7 +386,8 @@ class DagTask(object):
         generation = obj["metadata"].get("generation")
         if status.get("observedGeneration") in (None, generation) or self.arc.check_mode or not self.params["wait"]:
             return obj
-        return wait_for(self.dags, self.name, conditions.dag_settled(generation), self.params["wait_timeout"], obj)
+        return wait_for(self.dags, self.name, conditions.dag_settled(generation), self.params["wait_timeout"], obj,
+                        heartbeat=self.heartbeat)
 
     def _role_decision(self, desired, spec_role, status):
         """(action or None, error or None) for the desired role; see dag_spec.role_action."""
@@ -380,7 +428,8 @@ class DagTask(object):
         self.result["changed"] = True
         self._diff(existing.get("spec"), {})
         if self.params["wait"] and not self.arc.check_mode:
-            wait_for(self.dags, self.name, conditions.deleted(), self.params["wait_timeout"], existing)
+            wait_for(self.dags, self.name, conditions.deleted(), self.params["wait_timeout"], existing,
+                     heartbeat=self.heartbeat)
         return self.result
 
 

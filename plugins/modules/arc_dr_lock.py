@@ -1,0 +1,202 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: arc_dr_lock
+short_description: Take, renew or release the DR lock of a DR pair (a Kubernetes Lease)
+version_added: 0.1.0
+description:
+  - One operator at a time per DR pair. The lock is a C(coordination.k8s.io/v1) Lease in the site's namespace;
+    the failover roles take it on the current primary's site before their first write and release it at the end.
+  - When another holder's Lease has not expired, the module fails at once, naming the holder, its purpose, since
+    when it holds the lock and when it expires.
+  - A Lease whose holder stopped renewing it (a crashed run) expires after O(duration) seconds; it is then taken
+    over and the takeover is returned in RV(taken_over).
+  - Taking the lock again with the same O(holder) renews it. M(arcdata.sqlmi.arc_dag) renews it while it waits
+    when given its O(arcdata.sqlmi.arc_dag#module:dr_lock) option.
+  - Expiry is judged with this machine's clock against the holder's C(renewTime), so the clocks of the machines
+    that run failovers must agree within a few seconds.
+author:
+  - arcdata.sqlmi maintainers (@arcdata)
+extends_documentation_fragment:
+  - arcdata.sqlmi.connection
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: The Lease is read; a lock held by someone else fails as it would in a real run; writes use C(dryRun=All).
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation
+      indicates no change.
+    support: partial
+    details: Releasing is idempotent. Taking the lock renews it each time, which is a change of its C(renewTime).
+options:
+  name:
+    description: Name of the Lease, for example C(arcdata-sqlmi-dr-<DAG name>).
+    type: str
+    required: true
+  holder:
+    description:
+      - Who holds the lock, as shown to anyone who finds it held, for example C(dba alice, AWX job 42, run 1a2b).
+      - Must be unique per run, so that two runs of the same operator exclude each other.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) takes the lock, or renews it when O(holder) already holds it.
+      - V(absent) releases it when O(holder) holds it; a lock held by someone else is left alone.
+    type: str
+    choices: [present, absent]
+    default: present
+  duration:
+    description:
+      - Seconds the lock stays valid after each renewal (C(leaseDurationSeconds)). A run that dies leaves the pair
+        locked that long.
+    type: int
+    default: 60
+  purpose:
+    description: What the lock is taken for, shown to whoever finds it held (annotation C(arcdata.sqlmi/purpose)).
+    type: str
+    default: ""
+seealso:
+  - module: arcdata.sqlmi.arc_dag
+  - name: Leases in Kubernetes
+    description: The C(coordination.k8s.io/v1) Lease resource.
+    link: https://kubernetes.io/docs/concepts/architecture/leases/
+"""
+
+EXAMPLES = r"""
+- name: Take the DR lock of the pair on the current primary's site
+  arcdata.sqlmi.arc_dr_lock:
+    name: arcdata-sqlmi-dr-dagtest
+    holder: "dba alice, run {{ run_id }}"
+    purpose: planned failover of sandbox_pair
+    duration: 60
+
+- name: Release it
+  arcdata.sqlmi.arc_dr_lock:
+    name: arcdata-sqlmi-dr-dagtest
+    holder: "dba alice, run {{ run_id }}"
+    state: absent
+"""
+
+RETURN = r"""
+lock:
+  description: The lock as it is after the task (an empty holder when released; null when there was no lock).
+  returned: success
+  type: dict
+  contains:
+    holder:
+      description: Holder identity; empty when released.
+      type: str
+    purpose:
+      description: What the holder took it for.
+      type: str
+    acquired_at:
+      description: When the holder took it (RFC 3339, UTC).
+      type: str
+    renewed_at:
+      description: Last renewal.
+      type: str
+    expires_at:
+      description: When it expires unless renewed.
+      type: str
+    duration_seconds:
+      description: Lease duration.
+      type: int
+    transitions:
+      description: How many times the lock changed hands.
+      type: int
+    expired:
+      description: Whether it has expired.
+      type: bool
+  sample: {"holder": "dba alice, run 1a2b", "purpose": "planned failover of sandbox_pair",
+           "acquired_at": "2026-11-26T03:12:00.000000Z", "renewed_at": "2026-11-26T03:12:20.000000Z",
+           "expires_at": "2026-11-26T03:13:20.000000Z", "duration_seconds": 60, "transitions": 3, "expired": false}
+taken_over:
+  description: The expired lock taken over from a holder that stopped renewing it (its holder and times), or null.
+  returned: success
+  type: dict
+renewed:
+  description: Whether O(holder) already held the lock and renewed it.
+  returned: success
+  type: bool
+"""
+
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.dr_lock import DrLock, describe, now_utc
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
+
+
+def argument_spec():
+    return dict(
+        name=dict(type="str", required=True),
+        holder=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        duration=dict(type="int", default=60),
+        purpose=dict(type="str", default=""),
+    )
+
+
+def validate(params):
+    if not params["holder"].strip():
+        raise InvalidInput("holder is empty: it must say who takes the lock (operator, job, run)")
+    if not 5 <= params["duration"] <= 3600:
+        raise InvalidInput("duration=%d: must be between 5 and 3600 seconds" % params["duration"])
+
+
+def run(arc):
+    params = arc.params
+    validate(params)
+    arc.connect()
+    lock = DrLock(arc.leases(), params["name"], params["holder"], params["duration"], params["purpose"],
+                  dry_run=arc.check_mode)
+    result = release(lock) if params["state"] == "absent" else take(arc, lock)
+    if arc.module._diff:  # pylint: disable=protected-access
+        result["diff"] = {"before": {"holder": result.pop("_holder_before")},
+                          "after": {"holder": (result["lock"] or {}).get("holder", "")}}
+    else:
+        result.pop("_holder_before")
+    return result
+
+
+def take(arc, lock):
+    lease, previous = lock.acquire()
+    renewed = previous is not None and previous["holder"] == lock.holder
+    # a released lock (empty holder) is simply taken; only a holder that stopped renewing is taken over
+    taken_over = previous if previous is not None and previous["holder"] and not renewed else None
+    if taken_over:
+        arc.module.warn(takeover_warning(lock.name, taken_over))
+    return {"changed": True, "lock": describe(lease, now_utc()), "taken_over": taken_over, "renewed": renewed,
+            "_holder_before": (previous or {}).get("holder", "")}
+
+
+def release(lock):
+    released, found = lock.release()
+    state = describe(found, now_utc()) if found else None
+    if released:
+        state = dict(state, holder="", expired=True)
+    return {"changed": released, "lock": state, "taken_over": None, "renewed": False,
+            "_holder_before": lock.holder if released else (state or {}).get("holder", "")}
+
+
+def takeover_warning(name, taken_over):
+    return "took over the DR lock %s from %r (holding it since %s): it expired at %s without renewal" % (
+        name, taken_over["holder"], taken_over["acquired_at"], taken_over["expires_at"])
+
+
+def main():
+    ArcModule(argument_spec(), wait=False).run(run)
+
+
+if __name__ == "__main__":
+    main()
