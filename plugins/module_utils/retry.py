@@ -19,14 +19,20 @@ RETRIABLE_STATUS = frozenset([429, 500, 502, 503, 504])
 # 10 attempts with the backoff below: at most about 25 s of waiting before a site is declared
 # unreachable, and a request through an API failing 30 % of the time gets through 99.999 % of the time
 MAX_ATTEMPTS = 10
+# A refused or timed-out connection says more than a 503: nothing listens, the site's API is down. Five attempts
+# (about 2 s of backoff) ride out a restarting API server's blip without making an operator wait 25 s for the
+# verdict on a dead site during a forced failover.
+MAX_UNREACHABLE_ATTEMPTS = 5
 BASE_DELAY = 0.2
 MAX_DELAY = 5.0
 MAX_RETRY_AFTER = 30.0
 
 
 class RetryPolicy(object):
-    def __init__(self, max_attempts=MAX_ATTEMPTS, base_delay=BASE_DELAY, max_delay=MAX_DELAY, rng=None):
+    def __init__(self, max_attempts=MAX_ATTEMPTS, base_delay=BASE_DELAY, max_delay=MAX_DELAY, rng=None,
+                 max_unreachable_attempts=MAX_UNREACHABLE_ATTEMPTS):
         self.max_attempts = max_attempts
+        self.max_unreachable_attempts = min(max_unreachable_attempts, max_attempts)
         self.base_delay = base_delay
         self.max_delay = max_delay
         self._rng = rng or random.Random()
@@ -44,7 +50,8 @@ class RetryPolicy(object):
         return self._rng.uniform(ceiling / 2, ceiling)  # "equal jitter": never 0, never in lockstep
 
     def should_retry(self, status, attempt):
-        return self.retriable(status) and attempt < self.max_attempts
+        limit = self.max_unreachable_attempts if status is None else self.max_attempts
+        return self.retriable(status) and attempt < limit
 
 
 def parse_retry_after(headers):

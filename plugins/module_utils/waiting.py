@@ -153,15 +153,23 @@ def _poll(resources, name, condition, state, started, timeout, progress, heartbe
 def _pause_and_reread(resources, name, condition, state, started, timeout, progress):
     """After an interrupted watch: a short pause, a fresh read; whether the condition holds now."""
     time.sleep(min(POLL_SECONDS, max(0.0, started + timeout - time.monotonic())))
-    state["obj"] = _quiet_get(resources, name, state["obj"])
+    state["obj"] = _reread(resources, name, condition, state["obj"], started)
     return _met(condition, state["obj"], progress)
 
 
-def _quiet_get(resources, name, last):
+def _reread(resources, name, condition, last, started):
+    """A fresh read after an interruption. When even that fails after all its retries, the site is down or
+    failing: the wait ends now rather than at its timeout, which can be many minutes away."""
     try:
         return resources.get(name)
-    except ApiFailure:
-        return last
+    except ApiFailure as failure:
+        unused, field, expected, seen = condition.check(last)
+        raise ArcError("%s: gave up waiting for %s after %.1f s, the site's API stopped answering (%s); %s was last "
+                       "seen %s, expected %s" % (resources.caller.site, resources.describe(name), _elapsed(started),
+                                                 failure.message, field, seen, expected),
+                       site=resources.caller.site, object=resources.describe(name), field=field, expected=expected,
+                       seen=seen, elapsed=round(_elapsed(started), 1), reason=failure.details.get("reason"),
+                       last_object=last)
 
 
 def _timeout(resources, name, condition, obj, started):

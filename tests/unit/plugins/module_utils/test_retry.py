@@ -85,3 +85,11 @@ def test_parse_retry_after(headers, expected):
 def test_parse_retry_after_with_urllib3_headers():
     from urllib3 import HTTPHeaderDict
     assert parse_retry_after(HTTPHeaderDict({"Retry-After": "4"})) == 4.0
+
+
+def test_an_unreachable_site_gets_fewer_attempts_than_a_failing_one():
+    policy = RetryPolicy(rng=random.Random(1))
+    assert [policy.should_retry(None, attempt) for attempt in range(1, 7)] == [True] * 4 + [False] * 2
+    assert policy.should_retry(503, retry.MAX_UNREACHABLE_ATTEMPTS)
+    backoff = sum(policy.delay(attempt) for attempt in range(1, retry.MAX_UNREACHABLE_ATTEMPTS))
+    assert 1.0 <= backoff <= 3.0, "a dead site is declared unreachable after about 2 s of backoff"

@@ -109,7 +109,7 @@ def test_call_gives_up_on_an_unreachable_site(caller, sleeps):
     function = Script(ConnectionRefusedError(111, "Connection refused"))
     with pytest.raises(ApiFailure) as raised:
         caller.call("get", OBJECT, function)
-    assert raised.value.message.startswith("%s: get %s failed after 10 attempts: the API is unreachable (" % (
+    assert raised.value.message.startswith("%s: get %s failed after 5 attempts: the API is unreachable (" % (
         SITE, OBJECT))
     assert "Connection refused" in raised.value.message
     assert raised.value.details["status"] is None

@@ -184,11 +184,26 @@ def test_without_watch_it_polls(monkeypatch, clock):
 def test_an_interrupted_watch_is_resumed(monkeypatch, clock):
     watch = fake_watch(monkeypatch, clock, urllib3.exceptions.ProtocolError("Connection broken"),
                        [event("MODIFIED", instance("Ready", 2))])
-    resources = FakeResources(ApiFailure("%s: get %s failed after 10 attempts: HTTP 503" % (SITE, OBJECT), status=503))
+    resources = FakeResources(instance("Updating", 2))
     found = waiting.wait_for(resources, "sqlmi-primary", conditions.instance_ready(2), 60, instance("Updating", 1))
     assert found["status"]["state"] == "Ready"
     assert len(watch.started) == 2
-    assert resources.gets == 1  # the read after the interruption failed: the last object stands
+    assert resources.gets == 1
+
+
+def test_a_site_that_stops_answering_ends_the_wait_at_once(monkeypatch, clock):
+    fake_watch(monkeypatch, clock, urllib3.exceptions.ProtocolError("Connection broken"))
+    down = ApiFailure("%s: get %s failed after 5 attempts: the API is unreachable (Connection refused)" % (
+        SITE, OBJECT), status=None, reason="Unreachable")
+    with pytest.raises(ArcError) as raised:
+        waiting.wait_for(FakeResources(down), "sqlmi-primary", conditions.instance_ready(2), 600,
+                         instance("Updating", 1))
+    message = raised.value.message
+    assert message.startswith("%s: gave up waiting for %s after " % (SITE, OBJECT)), message
+    assert "the site's API stopped answering" in message and "Connection refused" in message, message
+    assert "status.state was last seen" in message, message
+    assert raised.value.details["reason"] == "Unreachable"
+    assert clock.now < 1010, "ended long before its 600 s timeout"
 
 
 def test_a_watch_answered_with_a_5xx_or_429_is_resumed(monkeypatch, clock):
