@@ -90,7 +90,7 @@ class Ansible:
         if limit:
             command += ["--limit", limit]
         environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_PATH),
-                           ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"), ANSIBLE_CALLBACKS_ENABLED="task_log",
+                           ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"), ANSIBLE_CALLBACKS_ENABLED="task_log,fault_trigger",
                            ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="0",
                            ANSIBLE_RETRY_FILES_ENABLED="0", ARC_TASK_LOG=str(task_log),
                            ANSIBLE_LOCAL_TEMP=str(self.workdir / "ansible-tmp"))
