@@ -17,6 +17,8 @@ options:
       - Secrets inside a dictionary kubeconfig (tokens, passwords, client keys) are hidden from all output.
       - Falls back to E(K8S_AUTH_KUBECONFIG), then to the first file of E(KUBECONFIG) or C(~/.kube/config)
         when O(host) is not set either. In-cluster configuration is never used implicitly.
+      - It is checked before any request; a file that is not YAML, a context whose cluster or user is missing, or a
+        user without credentials (unless O(api_key) or O(client_cert) is given) fails the task, naming the entry.
     type: raw
   context:
     description:

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import quantities, sqlmi_spec
 
-CHECKS = ("reachable", "names", "parity", "certificates", "single_primary", "connected")
+CHECKS = ("reachable", "names", "plan", "parity", "certificates", "single_primary", "connected")
 # (label, path in the instance spec, how to compare)
 PARITY = [
     ("tier", ("tier",), "tier"),
@@ -24,6 +24,23 @@ PARITY = [
     ("backups volume size", ("storage", "backups", "volumes", 0, "size"), "quantity"),
     ("collation", ("settings", "collation"), "value"),
 ]
+
+
+# what the two sites' requested arc_sqlmi options must agree on: (label, option, how to compare)
+PLAN_PARITY = [
+    ("tier", "tier", "value"),
+    ("replicas", "replicas", "value"),
+    ("cores request", "cores_request", "quantity"),
+    ("cores limit", "cores_limit", "quantity"),
+    ("memory request", "memory_request", "quantity"),
+    ("memory limit", "memory_limit", "quantity"),
+    ("data volume size", "volume_size_data", "quantity"),
+    ("logs volume size", "volume_size_logs", "quantity"),
+    ("datalogs volume size", "volume_size_datalogs", "quantity"),
+    ("backups volume size", "volume_size_backups", "quantity"),
+    ("collation", "collation", "value"),
+]
+INITIAL_ROLES = ["primary", "secondary"]
 
 
 def _get(spec, path):
@@ -51,8 +68,19 @@ def _label(site):
 
 
 def _reachability(sites):
-    return ["%s: the Kubernetes API could not be read: %s" % (_label(s), s.get("error") or "unknown error")
-            for s in sites if not s.get("reachable")]
+    found = []
+    for site in sites:
+        if not site.get("reachable"):
+            error = site.get("error") or "unknown error"
+            found.append("%s: the Kubernetes API could not be read: %s" % (_label(site), error))
+        elif site.get("data_controller_problem"):  # the writing modules would refuse this site
+            found.append("%s: %s" % (_label(site), site["data_controller_problem"]))
+    return found
+
+
+def _gone(hosts):
+    return ["site %s stopped earlier in this run (its error is above): nothing is written to a pair while one of its "
+            "sites is missing" % host for host in hosts]
 
 
 def _names(first, second):
@@ -63,6 +91,47 @@ def _names(first, second):
     if first.get("dag_name") != second.get("dag_name"):
         found.append("the DAG name differs: %s uses %r, %s uses %r; it must be the same on both sites" % (
             _label(first), first.get("dag_name"), _label(second), second.get("dag_name")))
+    return found
+
+
+def _as_int(value):
+    return int(value) if str(value).strip().isdigit() else value
+
+
+def _requested(site):
+    """The site's requested arc_sqlmi options, with tier and replicas resolved the way arc_sqlmi resolves them
+    (bc alone means 3 replicas, replicas 2 or 3 alone mean bc)."""
+    spec = dict(site.get("requested_spec") or {})
+    replicas = _as_int(spec.get("replicas"))
+    if spec.get("tier") is None or sqlmi_spec.canonical_tier(spec["tier"]):
+        if replicas is None or isinstance(replicas, int):
+            spec["tier"], spec["replicas"] = sqlmi_spec.resolve_tier_and_replicas(
+                {"tier": spec.get("tier"), "replicas": replicas})
+    return spec
+
+
+def _shown(option, value):
+    return "no %s" % option if value is None else "%s=%s" % (option, value)
+
+
+def _plan(first, second):
+    """What the two sites are asked to become: one primary and one secondary, one sync mode, identical compute,
+    capacity and tier; all known before anything is written."""
+    found = []
+    roles = [s.get("initial_role") for s in (first, second)]
+    if None not in roles and sorted(roles) != INITIAL_ROLES:
+        found.append("%s and %s both have initial role %r (arc_initial_role): one site of a pair must be primary and "
+                     "the other secondary" % (_label(first), _label(second), roles[0]))
+    modes = [s.get("sync_mode") for s in (first, second)]
+    if None not in modes and modes[0] != modes[1]:
+        found.append("sync mode (arc_sync_mode) differs: %s has %r, %s has %r; both sides of a DAG commit the same "
+                     "way (async or sync)" % (_label(first), modes[0], _label(second), modes[1]))
+    mine, theirs = _requested(first), _requested(second)
+    for label, option, how in PLAN_PARITY:
+        if not _same(how, mine.get(option), theirs.get(option)):
+            found.append("%s differs: %s asks for %s, %s asks for %s (arc_instance_spec; both sites must be identical "
+                         "in compute, capacity and tier)" % (label, _label(first), _shown(option, mine.get(option)),
+                                                             _label(second), _shown(option, theirs.get(option))))
     return found
 
 
@@ -117,7 +186,8 @@ def _connected(sites):
         if not site.get("reachable"):
             continue
         if not dag:
-            found.append("%s: it has no DAG resource %s" % (_label(site), site.get("dag_resource") or ""))
+            found.append("%s: it has no DAG resource %r (arc_dag_resource; dr_setup creates it)" % (
+                _label(site), site.get("dag_resource") or ""))
         elif not dag.get("connected") or dag.get("health") != "OK":
             found.append("%s: DAG resource %s is not connected and healthy (state %s, health %s: %s)" % (
                 _label(site), dag.get("name"), dag.get("state"), dag.get("health"),
@@ -125,18 +195,21 @@ def _connected(sites):
     return found
 
 
-def dr_site_problems(sites, checks=CHECKS, min_cert_days=0):
-    """Every problem of a DR pair, from both sites' reports; each names the site, the field and both values."""
+def dr_site_problems(sites, checks=CHECKS, min_cert_days=0, gone=()):
+    """Every problem of a DR pair, from both sites' reports; each names the site, the field and both values.
+    `gone` are the pair's hosts that failed earlier in the run and have no current report."""
     sites = list(sites)
     unknown = set(checks) - set(CHECKS)
     if unknown:
         raise ValueError("unknown checks %s; known: %s" % (sorted(unknown), ", ".join(CHECKS)))
-    found = []
+    found = _gone(gone)
     if "reachable" in checks:
         found += _reachability(sites)
     if len(sites) == 2:
         if "names" in checks:
             found += _names(*sites)
+        if "plan" in checks:
+            found += _plan(*sites)
         if "parity" in checks:
             found += _parity(*sites)
     if "certificates" in checks:

@@ -67,6 +67,27 @@ def _not_after(cert):
     return _utc(getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after)
 
 
+# Arc's mirroring certificates name their instance in DNS SANs: <instance>-svc, <instance>-svc.<ns>.svc, ...
+INSTANCE_SERVICE_SUFFIX = "-svc"
+
+
+def instance_names(cert):
+    """The Arc instances a mirroring certificate was issued to, read from its `<instance>-svc` DNS names;
+    empty when it names none (a certificate not issued by an Arc data controller)."""
+    try:
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    found = []
+    for dns_name in names.get_values_for_type(x509.DNSName):
+        label = dns_name.split(".")[0]
+        if label.endswith(INSTANCE_SERVICE_SUFFIX) and len(label) > len(INSTANCE_SERVICE_SUFFIX):
+            instance = label[:-len(INSTANCE_SERVICE_SUFFIX)]
+            if instance not in found:
+                found.append(instance)
+    return found
+
+
 def fingerprint_sha256(cert):
     digest = cert.fingerprint(hashes.SHA256())
     return ":".join("%02X" % byte for byte in bytearray(digest))

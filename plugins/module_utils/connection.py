@@ -18,6 +18,8 @@ import os
 
 from ansible.module_utils.basic import env_fallback
 
+from . import kubeconfig as kubeconfig_checks
+
 try:
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
@@ -90,6 +92,7 @@ def build_configuration(params):
     configuration = client.Configuration()
     source, value = _kubeconfig_source(params)
     context = params.get("context") or None  # an empty K8S_AUTH_CONTEXT means "the current context"
+    _check_kubeconfig(source, value, context, params)
     try:
         if source == "dict":
             config.load_kube_config_from_dict(value, context=context, client_configuration=configuration,
@@ -105,6 +108,22 @@ def build_configuration(params):
     _apply_overrides(configuration, params)
     context = _context_name(params, source, value)
     return configuration, ("context %s (%s)" % (context, configuration.host) if context else configuration.host)
+
+
+def _check_kubeconfig(source, value, context, params):
+    """Refuse a kubeconfig that cannot serve the connection, saying what is wrong with it (the library would
+    answer with a traceback or, for a user without credentials, with 401 Unauthorized on the first request)."""
+    if source is None:
+        return
+    what = "kubeconfig %r" % value if source == "file" else "the kubeconfig given as a dict"
+    try:
+        document = value if source == "dict" else kubeconfig_checks.load_file(value)
+    except kubeconfig_checks.KubeconfigError as exc:
+        raise SiteConnectionError(str(exc))
+    problem = kubeconfig_checks.problem(document, context, what, host_given=bool(params.get("host")),
+                                        credentials_given=bool(params.get("api_key") or params.get("client_cert")))
+    if problem:
+        raise SiteConnectionError(problem)
 
 
 def _config_problem(source, value, context, exc):

@@ -24,7 +24,7 @@ __metaclass__ = type
 
 import re
 
-from .certificates import normalise_pem
+from .certificates import CertificateError, instance_names, normalise_pem, parse_certificate
 
 CREATE_ROLES = ["primary", "secondary"]
 ROLES = ["primary", "secondary", "force-primary-allow-data-loss", "force-secondary"]
@@ -137,7 +137,34 @@ def problems(params, creating, layout):
                          "resource %r: the partner instance's mirroring certificate (PEM)" % name)
         if params.get("role") is not None and params["role"] not in CREATE_ROLES:
             found.append("role=%r is not accepted at creation: use primary or secondary" % params["role"])
+    owner = certificate_owner_problem(params)
+    if owner:
+        found.append(owner)
     if layout == "Dag" and params.get("sync_mode") not in (None, "async"):
         found.append("sync_mode=%r is not available with the legacy Dag resource (2022 era): it is always async"
                      % params["sync_mode"])
     return found
+
+
+def certificate_owner_problem(params):
+    """A partner certificate that Arc issued to another instance than remote_instance: this site's own (the two
+    files of a swap mixed up) or a third one. Arc's certificates name their instance in DNS names
+    (`<instance>-svc`); a certificate that names none is not judged here."""
+    pem, remote = params.get("remote_mirroring_cert"), params.get("remote_instance")
+    if not pem or not remote:
+        return None
+    try:
+        owners = instance_names(parse_certificate(pem))
+    except CertificateError:
+        return None  # the caller reports what is wrong with the text itself
+    if not owners or remote in owners:
+        return None
+    option = "remote_mirroring_cert_file %r" % params["remote_mirroring_cert_file"] \
+        if params.get("remote_mirroring_cert_file") else "remote_mirroring_cert"
+    if owners[0] == params.get("local_instance"):
+        return ("%s is the mirroring certificate of local_instance %r, this site's own (DNS name %r): give the "
+                "certificate of remote_instance %r, which the partner site publishes" % (
+                    option, owners[0], owners[0] + "-svc", remote))
+    return ("%s is the mirroring certificate of instance %r (DNS name %r), not of remote_instance %r: give the "
+            "certificate remote_instance's site publishes (arcdata.sqlmi.arc_mirroring_cert there)" % (
+                option, owners[0], owners[0] + "-svc", remote))

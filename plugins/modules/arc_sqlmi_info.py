@@ -38,6 +38,12 @@ options:
   api_version:
     description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred the site serves.
     type: str
+  data_controller:
+    description:
+      - Also check the namespace's Arc data controller the way the writing modules do before any write (it exists,
+        in indirect connection mode), and return the verdict as RV(data_controller). It only reads.
+    type: bool
+    default: false
 seealso:
   - module: arcdata.sqlmi.arc_sqlmi
 """
@@ -115,10 +121,22 @@ api_version:
   description: The version used.
   returned: always
   type: str
+data_controller:
+  description: Whether the writing modules would accept the namespace's data controller, and why not.
+  returned: when O(data_controller=true)
+  type: dict
+  contains:
+    usable:
+      description: Whether the namespace has an Arc data controller in indirect connection mode.
+      type: bool
+    problem:
+      description: Why it is not usable (no data controller, or direct connection mode), or null.
+      type: str
 """
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, sqlmi_spec
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
 
 
@@ -155,11 +173,25 @@ def run(arc):
         found = [obj] if obj is not None else []
     else:
         found = instances.list().get("items") or []
-    return {"changed": False, "api_version": instances.version, "instances": [summary(o) for o in found]}
+    result = {"changed": False, "api_version": instances.version, "instances": [summary(o) for o in found]}
+    if arc.params["data_controller"]:
+        result["data_controller"] = data_controller_verdict(arc)
+    return result
+
+
+def data_controller_verdict(arc):
+    """The check arc_sqlmi and arc_dag make before writing, run here so that a preflight can tell before anything
+    is written on either site."""
+    try:
+        arc.check_data_controller()
+    except InvalidInput as exc:
+        return {"usable": False, "problem": exc.message}
+    return {"usable": True, "problem": None}
 
 
 def main():
-    ArcModule(dict(name=dict(type="str"), api_version=dict(type="str")), wait=False).run(run)
+    ArcModule(dict(name=dict(type="str"), api_version=dict(type="str"),
+                   data_controller=dict(type="bool", default=False)), wait=False).run(run)
 
 
 if __name__ == "__main__":
