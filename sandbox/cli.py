@@ -25,7 +25,7 @@ def _print_status(report):
 
 def _fault_rule(args):
     rule = {"verb": args.verb, "resource": args.resource}
-    for key in ("code", "rate", "retry_after", "latency_ms", "drop", "count", "namespace"):
+    for key in ("code", "rate", "retry_after", "latency_ms", "drop", "count", "namespace", "user_agent"):
         value = getattr(args, key)
         if value is not None:
             rule[key] = value
@@ -133,6 +133,7 @@ def parser():
     fault.add_argument("--verb", default="*", help="get, list, watch, create, update, patch, delete or *")
     fault.add_argument("--resource", default="*", help="plural, optionally with /status, or *")
     fault.add_argument("--namespace")
+    fault.add_argument("--user-agent", help="only requests whose User-Agent starts with this (e.g. arcdata.sqlmi/)")
     fault.add_argument("--code", type=int, help="answer with this status code (429, 500, 503, ...)")
     fault.add_argument("--rate", type=float, help="fraction of matching requests affected (default 1)")
     fault.add_argument("--retry-after", type=int, help="Retry-After seconds for 429/503")

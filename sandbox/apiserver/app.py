@@ -73,7 +73,7 @@ class ApiServer:
         try:
             user = self.authenticator.authenticate(request.headers.get("Authorization"))
             self._admit(user, request, info)
-            rule = self.faults.pick(info)
+            rule = self.faults.pick(info, request.headers.get("User-Agent", ""))
             if rule is not None:
                 fault = rule.spec
                 await self._inject_before(request, rule)

@@ -1,6 +1,7 @@
 """Fault injection, configured at run time: error codes at a rate, latency, dropped connections.
 
-Rules match on verb and resource ("*" for any); the first matching rule decides. An error rule
+Rules match on verb and resource ("*" for any), and optionally on the client's User-Agent prefix (to fault one
+client, such as the collection, and not the site's own controller); the first matching rule decides. An error rule
 answers with its status code instead of doing the request. A drop rule cuts the connection
 either before the request is processed or after it was (the write happened, the client never
 heard): the second is the case that tests whether a client's retry is idempotent.
@@ -11,7 +12,8 @@ from . import errors
 
 _REASONS = {429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout",
             409: "Conflict", 502: "BadGateway"}
-_RULE_FIELDS = {"verb", "resource", "namespace", "code", "rate", "retry_after", "latency_ms", "drop", "count"}
+_RULE_FIELDS = {"verb", "resource", "namespace", "user_agent", "code", "rate", "retry_after", "latency_ms", "drop",
+                "count"}
 
 
 class FaultRule:
@@ -23,6 +25,7 @@ class FaultRule:
         self.verb = spec.get("verb", "*")
         self.resource = spec.get("resource", "*")
         self.namespace = spec.get("namespace", "*")
+        self.user_agent = spec.get("user_agent", "")  # a prefix; empty matches every client
         self.code = spec.get("code")
         self.rate = float(spec.get("rate", 1.0))
         self.retry_after = spec.get("retry_after")
@@ -36,9 +39,9 @@ class FaultRule:
         if not 0 <= self.rate <= 1:
             raise ValueError(f"rate must be between 0 and 1, got {self.rate!r}")
 
-    def matches(self, info):
+    def matches(self, info, user_agent=""):
         return (self.verb in ("*", info.verb) and self.resource in ("*", info.resource, info.audit_resource)
-                and self.namespace in ("*", info.namespace))
+                and self.namespace in ("*", info.namespace) and user_agent.startswith(self.user_agent))
 
     def fires(self, rng):
         if self.remaining is not None and self.remaining <= 0:
@@ -67,9 +70,9 @@ class Faults:
     def describe(self):
         return [r.spec for r in self.rules]
 
-    def pick(self, info):
+    def pick(self, info, user_agent=""):
         """The rule that fires for this request, or None."""
         for rule in self.rules:
-            if rule.matches(info) and rule.fires(self._rng):
+            if rule.matches(info, user_agent) and rule.fires(self._rng):
                 return rule
         return None

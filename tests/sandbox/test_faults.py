@@ -177,3 +177,10 @@ def test_cli_adds_a_counted_fault_and_clears_it(sandbox, primary, faults, raw, c
     faults.set_faults([rule(primary, code=503)])  # the CLI clears what the ops API set, too
     run_cli(sandbox.runtime_dir, "fault", "--site", "primary", "--clear")
     assert raw.request("GET", f"{configmaps}/{configmap}").status_code == 200
+
+
+def test_a_rule_with_a_user_agent_faults_only_that_client(primary, faults, raw, configmaps, configmap):
+    faults.set_faults([rule(primary, code=503, user_agent="arcdata.sqlmi/")])
+    ours = raw.request("GET", f"{configmaps}/{configmap}", headers={"User-Agent": "arcdata.sqlmi/0.1.0"})
+    theirs = raw.request("GET", f"{configmaps}/{configmap}", headers={"User-Agent": "kubectl/v1.32.0"})
+    assert (ours.status_code, theirs.status_code) == (503, 200)
