@@ -28,6 +28,8 @@ WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
 PASSWORD = "BadInput-Passw0rd!"
 WEAK_PASSWORD = "weakpass77"
 PARTNER_URL = "tcp://127.20.0.1:5022"
+# the one run of every case happens inside the first test: room for a loaded machine beyond pytest.ini's 300 s
+pytestmark = pytest.mark.timeout(600)
 
 
 def _key():

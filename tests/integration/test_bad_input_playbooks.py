@@ -27,6 +27,8 @@ WEAK_PASSWORD = "weakpass77"
 OTHER_COLLATION = "Latin1_General_100_CI_AS"
 # the run's own forks: the fleet of bad pairs has two hosts per case
 ENV = {"ANSIBLE_FORKS": "10"}
+# a shared run is set up inside the first test that uses it: room for a loaded machine beyond pytest.ini's 300 s
+pytestmark = pytest.mark.timeout(600)
 
 
 def _host(pair, site):
@@ -244,9 +246,10 @@ def fresh_matrix(arc_sites, ansible_here, workdir):
     inventory = write_inventory(workdir, pairs.values(), bad)
     marks = audit_marks(arc_sites)
     started = time.monotonic()
-    run = ansible_here.run(DR_SETUP, inventory=inventory, env=ENV)
-    print("bad-input matrix: %d fresh pairs in one dr_setup run, %.1f s" % (len(pairs), time.monotonic() - started))
-    try:
+    try:  # whatever a broken run left behind is removed
+        run = ansible_here.run(DR_SETUP, inventory=inventory, env=ENV)
+        print("bad-input matrix: %d fresh pairs in one dr_setup run, %.1f s" % (
+            len(pairs), time.monotonic() - started))
         yield run, pairs, bad, writes_since(arc_sites, marks)
     finally:
         made.remove_all()
@@ -292,9 +295,9 @@ def set_up_pairs(arc_sites, ansible_here, workdir):
     """Two pairs set up by one dr_setup run, then given to the cases below."""
     made = PlaybookPairs(arc_sites, workdir)
     pairs = [made.new("setup", fleet=True), made.new("setup", fleet=True)]
-    run = ansible_here.run(DR_SETUP, inventory=write_inventory(workdir, pairs), env=ENV)
-    assert run.rc == 0, run
     try:
+        run = ansible_here.run(DR_SETUP, inventory=write_inventory(workdir, pairs), env=ENV)
+        assert run.rc == 0, run
         yield pairs
     finally:
         made.remove_all()
