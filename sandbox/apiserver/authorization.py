@@ -129,10 +129,10 @@ class Authorizer:
     def from_files(cls, namespace, roles_file=ROLES_FILE, bindings_file=BINDINGS_FILE):
         """The shipped Roles, applied in `namespace` (as `kubectl apply -n`), and the shipped RoleBindings."""
         roles = {}
-        for role in _documents(roles_file, "Role"):
+        for role in load_objects(roles_file, "Role"):
             key = (role["metadata"].get("namespace") or namespace, role["metadata"]["name"])
             roles[key] = [Rule.from_dict(rule) for rule in role.get("rules") or []]
-        bindings = [_binding(document, namespace) for document in _documents(bindings_file, "RoleBinding")]
+        bindings = [_binding(document, namespace) for document in load_objects(bindings_file, "RoleBinding")]
         return cls(roles, bindings)
 
     def authorize(self, user, info, query):
@@ -159,9 +159,14 @@ class Authorizer:
         return False
 
 
-def _documents(path, kind):
+def load_objects(path, kind):
+    """The objects of `kind` in a manifest file: its YAML documents, and the items of a v1 List among them."""
     with open(path, encoding="utf-8") as handle:
-        return [document for document in yaml.safe_load_all(handle) if document and document.get("kind") == kind]
+        documents = [document for document in yaml.safe_load_all(handle) if document]
+    objects = []
+    for document in documents:
+        objects.extend((document.get("items") or []) if document.get("kind") == "List" else [document])
+    return [obj for obj in objects if obj.get("kind") == kind]
 
 
 def _binding(document, namespace):

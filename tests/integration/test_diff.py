@@ -25,9 +25,9 @@ def _secrets(arc_sites, pair, new_password):
         found[f"{host} bearer token"] = site.token
         kubeconfig = yaml.safe_load(Path(site.kubeconfig).read_text())
         found[f"{host} kubeconfig CA data"] = kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"]
-        for user in kubeconfig["users"]:
+        for user in kubeconfig["users"]:  # the admin's, the collection's (operator) and the viewer's
             for key, value in user["user"].items():
-                found[f"{host} kubeconfig user {key}"] = value
+                found[f"{host} kubeconfig user {user['name']} {key}"] = value
     for number, line in enumerate(sorted(private_key_material(arc_sites.runtime_dir))):
         found[f"private key line {number}"] = line
     assert len(found) > 8

@@ -3,9 +3,8 @@
 read-only viewer Role, dr_status works and every write fails at once, with a message that says it is a permission
 problem, names the verb, resource, namespace and site, and points at the Role, while the sites store nothing."""
 import pytest
-import yaml
 
-from sandbox.apiserver.authorization import ROLES_FILE
+from sandbox.apiserver.authorization import ROLES_FILE, load_objects
 
 from .conftest import ARC_GROUP, HOSTS, Ansible, collection_requests
 from .dr_playbooks import PlaybookPairs, audit_marks, collection_since, failed_messages, roles
@@ -19,7 +18,7 @@ PARTNER = {"primary": "secondary", "secondary": "primary"}
 
 def _granted(role):
     """{(apiGroup, resource, verb)} a shipped Role grants."""
-    rules = next(d["rules"] for d in yaml.safe_load_all(ROLES_FILE.read_text()) if d["metadata"]["name"] == role)
+    rules = next(d["rules"] for d in load_objects(ROLES_FILE, "Role") if d["metadata"]["name"] == role)
     return {(group, resource, verb) for rule in rules for group in rule["apiGroups"]
             for resource in rule["resources"] for verb in rule["verbs"]}
 
@@ -216,4 +215,3 @@ def test_a_planned_failover_with_the_read_only_role_changes_nothing(ansible, arc
     writes = [r for s in HOSTS for r in collection_requests(arc_sites.site(s).audit_since(marks[s]))
               if r["verb"] in WRITE_VERBS]
     assert writes and {r["code"] for r in writes} == {403}, writes
-
