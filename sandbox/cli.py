@@ -70,7 +70,7 @@ def run(args):
     elif args.command == "inventory":
         print(sandbox.fleet_inventory(args.pairs, args.output))
     elif args.command == "rotate-cert":
-        print(sandbox.rotate_certificate(args.site, args.instance))
+        print(sandbox.rotate_certificate(args.site, args.instance, args.valid_days))
     elif args.command in ("sql", "workload"):
         site = sandbox.sites()[args.site]
         endpoint = endpoint_of(sandbox.files[args.site], site, args.instance)
@@ -116,6 +116,8 @@ def parser():
     rotate = commands.add_parser("rotate-cert", help="give an instance a new mirroring certificate (and key)")
     rotate.add_argument("--site", required=True, choices=SITE_NAMES)
     rotate.add_argument("--instance", required=True, help="SqlManagedInstance name")
+    rotate.add_argument("--valid-days", type=int,
+                        help="days the new certificate is valid, to test expiry warnings (default: 5 years, as Arc)")
     sql = commands.add_parser("sql", help="talk to an instance's client endpoint: write, read or stats")
     workload = commands.add_parser("workload", help="write at a steady rate; report every acknowledged LSN")
     for command in (sql, workload):

@@ -123,10 +123,15 @@ class Sandbox:
         self.partition_flag.unlink(missing_ok=True)
         return "mirroring link between the sites restored"
 
-    def rotate_certificate(self, site_name, instance):
-        """Ask the site's controller for a new mirroring certificate of `instance` (through the API)."""
+    def rotate_certificate(self, site_name, instance, valid_days=None):
+        """Ask the site's controller for a new mirroring certificate of `instance` (through the API), valid
+        `valid_days` days (default: Arc's 5 years)."""
         from kubernetes import client, config  # pylint: disable=import-outside-toplevel
-        from .controller.instances import ROTATE_ANNOTATION  # pylint: disable=import-outside-toplevel
+        from .controller.instances import (  # pylint: disable=import-outside-toplevel
+            ROTATE_ANNOTATION, VALID_DAYS_ANNOTATION)
+
+        if valid_days is not None and valid_days < 1:
+            raise SandboxError(f"--valid-days must be at least 1, got {valid_days}")
 
         site, files = self.sites()[self._check_site(site_name)], self.files[site_name]
         configuration = client.Configuration()
@@ -134,9 +139,13 @@ class Sandbox:
                                 client_configuration=configuration)
         api = client.CustomObjectsApi(client.ApiClient(configuration))
         stamp = datetime.datetime.now(datetime.timezone.utc).isoformat()
+        # both annotations in one patch, so the controller never sees the new stamp with a stale validity;
+        # null removes the validity a previous short rotation left
+        annotations = {ROTATE_ANNOTATION: stamp, VALID_DAYS_ANNOTATION: str(valid_days) if valid_days else None}
         api.patch_namespaced_custom_object("sql.arcdata.microsoft.com", "v13", site.namespace, "sqlmanagedinstances",
-                                           instance, {"metadata": {"annotations": {ROTATE_ANNOTATION: stamp}}})
-        return f"site {site_name}: rotation of {instance}'s mirroring certificate requested ({stamp})"
+                                           instance, {"metadata": {"annotations": annotations}})
+        validity = f"{valid_days} days" if valid_days else "5 years"
+        return f"site {site_name}: rotation of {instance}'s mirroring certificate requested ({stamp}, valid {validity})"
 
     def admin_password(self):
         """The demo admin password of this sandbox's instances (random, kept in the runtime directory)."""

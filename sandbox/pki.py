@@ -22,11 +22,11 @@ def key_pem(key):
                              serialization.NoEncryption())
 
 
-def certificate_builder(subject, issuer, public_key):
+def certificate_builder(subject, issuer, public_key, validity=VALIDITY):
     now = datetime.datetime.now(datetime.timezone.utc)
     return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + VALIDITY))
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + validity))
 
 
 def common_name(value):

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import quantities, sqlmi_spec
 
-CHECKS = ("reachable", "names", "plan", "parity", "certificates", "single_primary", "connected")
+CHECKS = ("reachable", "names", "plan", "parity", "certificates", "pinned", "single_primary", "connected")
 # (label, path in the instance spec, how to compare)
 PARITY = [
     ("tier", ("tier",), "tier"),
@@ -156,9 +156,37 @@ def _certificates(sites, min_days):
             continue
         if cert.get("error"):
             found.append("%s: its mirroring certificate is unusable: %s" % (_label(site), cert["error"]))
+        elif cert.get("days_remaining", 0) < 0:  # the same words whatever the minimum, so that lists can be compared
+            found.append("%s: its mirroring certificate expired on %s: every new mirroring connection is refused" % (
+                _label(site), cert.get("not_after")))
         elif cert.get("days_remaining", 0) < min_days:
-            found.append("%s: its mirroring certificate expires on %s, in %s days (minimum %s)" % (
+            found.append("%s: its mirroring certificate expires on %s, in %s days (fewer than %s)" % (
                 _label(site), cert.get("not_after"), cert.get("days_remaining"), min_days))
+    return found
+
+
+def _pinned_and_current(site, instances):
+    """The fingerprint of the partner certificate this site's DAG resource pins, and that of the certificate its
+    partner instance presents now (either None when unknown)."""
+    dag = site.get("dag") or {}
+    partner = next((i for i in instances if i and i.get("name") == dag.get("remote_instance")), None)
+    pinned = (dag.get("partner_certificate") or {}).get("fingerprint_sha256")
+    current = ((partner or {}).get("certificate") or {}).get("fingerprint_sha256")
+    return pinned, current
+
+
+def _pinned(sites):
+    """A DAG side that pins another certificate than its partner's current one: the partner's certificate was
+    rotated (or the wrong one was pinned), and the link cannot connect until the new one is pinned."""
+    instances = [s.get("instance") for s in sites]
+    found = []
+    for site in sites:
+        pinned, current = _pinned_and_current(site, instances)
+        if pinned and current and pinned != current:
+            dag = site["dag"]
+            found.append("%s: DAG resource %s pins a certificate of partner instance %s (SHA-256 %s) that is not the "
+                         "one it presents now (%s): the partner's certificate was rotated; run dr_setup to pin the "
+                         "new one" % (_label(site), dag.get("name"), dag.get("remote_instance"), pinned, current))
     return found
 
 
@@ -214,6 +242,8 @@ def dr_site_problems(sites, checks=CHECKS, min_cert_days=0, gone=()):
             found += _parity(*sites)
     if "certificates" in checks:
         found += _certificates(sites, min_cert_days)
+    if "pinned" in checks:
+        found += _pinned(sites)
     if "single_primary" in checks:
         found += _single_primary(sites)
     if "connected" in checks:
@@ -233,9 +263,8 @@ def dr_site_summary(site, instances=()):
     the partner certificate this site pins is the partner instance's current one."""
     dag = site.get("dag") or {}
     instance = site.get("instance") or {}
-    partner = next((i for i in instances if i and i.get("name") == dag.get("remote_instance")), None)
-    pinned = (dag.get("partner_certificate") or {}).get("fingerprint_sha256")
-    current = ((partner or {}).get("certificate") or {}).get("fingerprint_sha256")
+    certificate = instance.get("certificate") or {}
+    pinned, current = _pinned_and_current(site, instances)
     replicas = dag.get("replicas") or []
     return {
         "site": site.get("site"),
@@ -251,7 +280,10 @@ def dr_site_summary(site, instances=()):
         "connected": bool(dag.get("connected")),
         "synchronization": sorted(set(r.get("synchronizationState") for r in replicas if r.get("synchronizationState"))),
         "sync_mode": dag.get("sync_mode"),
-        "certificate_days_remaining": (instance.get("certificate") or {}).get("days_remaining"),
+        "certificate_not_after": certificate.get("not_after"),
+        "certificate_days_remaining": certificate.get("days_remaining"),
+        "certificate_fingerprint_sha256": certificate.get("fingerprint_sha256"),
+        "pinned_partner_certificate_sha256": pinned,
         "pinned_partner_certificate_current": None if not (pinned and current) else pinned == current,
         "handover": dag.get("handover"),
     }

@@ -17,7 +17,8 @@ description:
     breaks), checks that it is exactly one valid X.509 certificate, and optionally writes it to O(dest).
   - Returns the mirroring URL the partner's DAG resource needs (C(tcp://) plus C(status.endpoints.mirroring)),
     the certificate's SHA-256 fingerprint and its validity.
-  - Fails when the certificate expires sooner than O(min_days_valid) days.
+  - Fails when the certificate expires sooner than O(min_days_valid) days, and warns when it expires sooner than
+    O(warn_days_valid) days.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
@@ -51,6 +52,14 @@ options:
     description: Fail when the certificate expires in fewer than this many days (0 only refuses an expired one).
     type: int
     default: 0
+  warn_days_valid:
+    description:
+      - Warn (an Ansible warning naming the site, the instance, the expiry date and the days left) when the
+        certificate expires in fewer than this many days; 0 never warns.
+      - An expired mirroring certificate refuses every new mirroring connection, so the partner must pin its
+        successor before then.
+    type: int
+    default: 0
   api_version:
     description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred the site serves.
     type: str
@@ -67,7 +76,8 @@ EXAMPLES = r"""
     name: sqlprimary
     dest: "{{ playbook_dir }}/sqlcerts/sqlprimary.pem"
     mode: "0644"
-    min_days_valid: 30
+    min_days_valid: 7
+    warn_days_valid: 30
   register: primary_cert
 
 - name: Show where the partner must connect
@@ -131,6 +141,7 @@ def argument_spec():
         name=dict(type="str", required=True),
         dest=dict(type="path"),
         min_days_valid=dict(type="int", default=0),
+        warn_days_valid=dict(type="int", default=0),
         api_version=dict(type="str"),
     )
 
@@ -193,9 +204,15 @@ def run(arc):
     problem = certificates.validity_problem(cert, params["min_days_valid"], what)
     if problem:
         raise ArcError("%s: %s" % (arc.site, problem), **certificates.describe(cert))
+    facts = certificates.describe(cert)
+    if facts["days_remaining"] < params["warn_days_valid"]:
+        arc.module.warn("%s: %s expires on %s, in %d days (fewer than warn_days_valid=%d); an expired certificate "
+                        "refuses every new mirroring connection, so renew it before then and pin the new one in the "
+                        "partner's DAG resource" % (arc.site, what, facts["not_after"], facts["days_remaining"],
+                                                    params["warn_days_valid"]))
     pem = certificates.normalise_pem(status["highAvailability"]["mirroringCertificate"])
     result = dict(changed=False, certificate=pem, mirroring_url="tcp://%s" % status["endpoints"]["mirroring"],
-                  **certificates.describe(cert))
+                  **facts)
     if params["dest"]:
         result["changed"] = _write(arc, pem)
         result["dest"] = params["dest"]

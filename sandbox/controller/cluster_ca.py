@@ -5,12 +5,14 @@ RSA-2048, sha256, EKU server and client auth, the `<mi>-svc` SANs, valid 5 years
 stay in the controller's own state directory; only the certificate is published (in the
 instance's status), with the \\r\\n line breaks seen in real CR dumps.
 """
+import datetime
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ..layout import write_private
-from ..pki import certificate_builder, common_name, key_pem, new_key
+from ..pki import VALIDITY, certificate_builder, common_name, key_pem, new_key
 
 CA_NAME = "Cluster Certificate Authority"
 
@@ -41,15 +43,17 @@ class ClusterCA:
         write_private(self.key_path, key_pem(key))
         self.cert_path.write_bytes(_pem(cert))
 
-    def issue_mirroring_certificate(self, instance, namespace, cert_path, key_path, renew=False):
+    def issue_mirroring_certificate(self, instance, namespace, cert_path, key_path, renew=False, valid_days=None):
         """Issue the instance's mirroring certificate once (or again, with a new key, when `renew`);
-        returns its PEM bytes."""
+        returns its PEM bytes. `valid_days` shortens its life from Arc's 5 years, so that tests can
+        see a certificate near its end without waiting years."""
         if cert_path.exists() and key_path.exists() and not renew:
             return cert_path.read_bytes()
         key = new_key()
         sans = [x509.DNSName(n) for n in (f"{instance}-svc", f"{instance}-svc.{namespace}.svc",
                                           f"{instance}-svc.{namespace}.svc.cluster.local")]
-        cert = (certificate_builder(common_name("dbm"), self.cert.subject, key.public_key())
+        validity = datetime.timedelta(days=valid_days) if valid_days else VALIDITY
+        cert = (certificate_builder(common_name("dbm"), self.cert.subject, key.public_key(), validity)
                 .add_extension(x509.SubjectAlternativeName(sans), critical=False)
                 .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                 .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=True, key_cert_sign=False,

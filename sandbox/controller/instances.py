@@ -15,6 +15,9 @@ LOG = logging.getLogger(__name__)
 # The sandbox's way to rotate an instance's mirroring certificate (no Arc API documents one): a new
 # value of this annotation makes the controller issue a new certificate and key.
 ROTATE_ANNOTATION = "sandbox.arcdata.io/rotate-mirroring-certificate"
+# ... and, when set with it, how many days the new certificate is valid (Arc issues 5 years): the only way
+# to see a certificate near its end without waiting for it
+VALID_DAYS_ANNOTATION = "sandbox.arcdata.io/rotated-certificate-valid-days"
 # an instance in Error because of its admin Secret is checked again this often: the controller does
 # not watch Secrets, and a repaired Secret must not need a spec change to be noticed
 SECRET_RECHECK_SECONDS = 2.0
@@ -86,7 +89,7 @@ class InstanceReconciler:
         record = jsonfile.load(record_path, {})
         if not wanted or wanted == record.get("rotation"):
             return
-        runtime.rotate_certificate()
+        runtime.rotate_certificate(_valid_days(obj))
         jsonfile.save(record_path, {**record, "rotation": wanted})
         await self._patch(obj["metadata"]["name"], {"highAvailability": {"mirroringCertificate":
                                                                          runtime.certificate_pem},
@@ -182,3 +185,15 @@ def _contained_ag_replicas(name, replicas, readable):
              "synchronizationState": "HEALTHY", "healthState": "OK",
              "secondaryRoleAllowConnections": "ALL" if i == 0 or i <= readable else "NO"}
             for i in range(replicas)]
+
+
+def _valid_days(obj):
+    """The validity the rotation asks for, in days; None (Arc's 5 years) when unset or not a positive number."""
+    value = (obj["metadata"].get("annotations") or {}).get(VALID_DAYS_ANNOTATION)
+    if value is None:
+        return None
+    if not str(value).isdigit() or int(value) < 1:
+        LOG.warning("instance %s: ignoring %s=%r (not a positive number of days)", obj["metadata"]["name"],
+                    VALID_DAYS_ANNOTATION, value)
+        return None
+    return int(value)

@@ -1,26 +1,17 @@
 """The dr_setup playbook (issue 5) on fresh pairs of the shared sandbox, run as `ansible-playbook
 arcdata.sqlmi.dr_setup` with an inventory in the collection's model: it sets a pair up (the DR instance with the
 DR licence, both DAG sides Succeeded and connected), a second run changes and writes nothing, check mode predicts
-and stores nothing, a preflight mismatch stops it before the DAG exists, and a rotated certificate that dr_status
-detects is repaired by running it again."""
-import hashlib
-
+and stores nothing, and a preflight mismatch stops it before the DAG exists. A rotated certificate, repaired by running
+it again, is in test_certificates_over_time.py."""
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
-from tests.sandbox.conftest import run_cli
-
-from .conftest import HOSTS, wait_for_object
+from .conftest import HOSTS
 from .dr_playbooks import (PlaybookPairs, audit_marks, collection_since, collection_writes_since, connected,
-                           dag_object, failed_messages, instance_object, wait_for_dag)
+                           dag_object, failed_messages, instance_object)
 
 DR_SETUP = "arcdata.sqlmi.dr_setup"
-DR_STATUS = "arcdata.sqlmi.dr_status"
 DR_TEARDOWN = "arcdata.sqlmi.dr_teardown"
 CREATE_INSTANCE = "Create or update this site's instance"
-UPDATE_PRIMARY_DAG = "Create or update the DAG resource on the primary site first"
-SUMMARY = "Summarise the pair"
 ROLES = {"primary": "Primary", "secondary": "Secondary"}
 
 
@@ -44,14 +35,6 @@ def _assert_set_up(sites, pair):
         assert obj["spec"]["sharedName"] == pair.dag_name
     assert instance_object(sites, pair, "secondary")["spec"]["licenseType"] == "DisasterRecovery"
     assert instance_object(sites, pair, "primary")["spec"].get("licenseType") != "DisasterRecovery"
-
-
-def _fingerprint(pem):
-    return hashlib.sha256(x509.load_pem_x509_certificate(pem.encode()).public_bytes(Encoding.DER)).hexdigest()
-
-
-def _mirroring_cert(sites, pair, site):
-    return instance_object(sites, pair, site)["status"]["highAvailability"]["mirroringCertificate"]
 
 
 def test_dr_setup_sets_up_a_pair_then_changes_and_writes_nothing(ansible, arc_sites, pairs):
@@ -116,42 +99,3 @@ def test_a_preflight_mismatch_stops_dr_setup_before_the_dag(ansible, arc_sites, 
         dag_writes = [r for r in collection_writes_since(arc_sites, marks)[site]
                       if r["resource"].startswith(("failovergroups", "dags"))]
         assert dag_writes == []
-
-
-def test_a_rotated_certificate_is_detected_by_dr_status_and_repaired_by_dr_setup(
-        ansible, arc_sites, pairs, tmp_path):
-    pair = pairs.new()
-    inventory = pairs.inventory(pair)
-    setup = ansible.run(DR_SETUP, inventory=inventory)
-    assert setup.rc == 0, setup
-    old_pem = _mirroring_cert(arc_sites, pair, "secondary")
-    run_cli(arc_sites.runtime_dir, "rotate-cert", "--site", "secondary", "--instance", pair.instances["secondary"])
-    secondary = arc_sites.site("secondary")
-    wait_for_object(secondary, "sqlmanagedinstances", pair.instances["secondary"],
-                    lambda obj: obj["status"]["highAvailability"]["mirroringCertificate"] != old_pem, version="v13")
-    new_pem = _mirroring_cert(arc_sites, pair, "secondary")
-    assert _fingerprint(new_pem) != _fingerprint(old_pem)
-
-    wait_for_dag(arc_sites, pair, "primary", lambda obj: not connected(obj))  # it pins the old certificate
-    reports = tmp_path / "reports"
-    status = ansible.run(DR_STATUS, inventory=inventory, env={"ARC_DR_REPORT_DIR": str(reports)})
-    summary = status.result(SUMMARY, "primary")["ansible_facts"]["dr_status_summary"]
-    by_site = {s["site"]: s for s in summary["sites"]}
-    assert by_site["primary"]["pinned_partner_certificate_current"] is False, summary
-    assert by_site["secondary"]["pinned_partner_certificate_current"] is True, summary
-    markdown = (reports / f"{pair.group}.md").read_text()
-    assert "NO (rotated?)" in markdown, markdown
-    assert any(pair.dags["primary"] in problem and "not connected" in problem for problem in summary["problems"]), \
-        summary["problems"]
-
-    repair = ansible.run(DR_SETUP, inventory=inventory)
-    assert repair.rc == 0, repair
-    assert repair.result(UPDATE_PRIMARY_DAG, "primary")["changed"] is True
-    pinned = dag_object(arc_sites, pair, "primary")["spec"]["partnerMirroringCert"]
-    assert _fingerprint(pinned) == _fingerprint(new_pem)
-    wait_for_dag(arc_sites, pair, "primary", connected)
-    after = ansible.run(DR_STATUS, inventory=inventory, env={"ARC_DR_REPORT_DIR": str(reports)})
-    assert after.rc == 0, after
-    summary = after.result(SUMMARY, "primary")["ansible_facts"]["dr_status_summary"]
-    assert [s["pinned_partner_certificate_current"] for s in summary["sites"]] == [True, True], summary
-    assert summary["problems"] == [], summary

@@ -51,11 +51,13 @@ class InstanceRuntime:
             return
         await self.link.accept(reader, writer)
 
-    def rotate_certificate(self):
-        """A new mirroring certificate and key. The link's sessions restart with it, so a partner still
-        pinning the old certificate refuses the new one, as it would on a real site."""
+    def rotate_certificate(self, valid_days=None):
+        """A new mirroring certificate and key (valid `valid_days`, or Arc's 5 years). The link's sessions
+        restart with it, so a partner still pinning the old certificate refuses the new one, as it would
+        on a real site."""
         self.certificate = self.cluster_ca.issue_mirroring_certificate(self.name, self.namespace, self.cert_path,
-                                                                       self.key_path, renew=True)
+                                                                       self.key_path, renew=True,
+                                                                       valid_days=valid_days)
         if self.link is not None:
             self.link.restart_sessions("this instance's mirroring certificate was rotated")
 
