@@ -11,10 +11,11 @@ __metaclass__ = type
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from . import certificates, connection
 from .errors import ArcError, InvalidInput
+from .hidden_inputs import SecretHidingModule
 from .resources import DAG, DAG_KINDS, DATA_CONTROLLER, FAILOVER_GROUP, Discovery
 from .leases import Leases
 from .service import ApiCaller, CustomResources, Events, Secrets
@@ -26,11 +27,11 @@ class ArcModule(object):
         if wait:
             spec.update(connection.WAIT_ARGS)
         spec.update(argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
+        # hides a dict kubeconfig's credentials and a pasted private key from every answer, the refusal of the
+        # arguments included (hidden_inputs.py)
+        self.module = SecretHidingModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
         self.params = self.module.params
         self._require_libraries()
-        self._hide_kubeconfig_secrets()
-        self._hide_private_keys()
         self._client = self._site = self._discovery = self._caller = None
         self.namespace = None
 
@@ -41,20 +42,6 @@ class ArcModule(object):
         if not certificates.HAS_CRYPTOGRAPHY:
             self.module.fail_json(msg=missing_required_lib("cryptography"),
                                   exception=str(certificates.CRYPTOGRAPHY_IMPORT_ERROR))
-
-    def _hide_kubeconfig_secrets(self):
-        if isinstance(self.params.get("kubeconfig"), dict):
-            for value in connection.secret_values(self.params["kubeconfig"]):
-                self.module.no_log_values.add(value)
-
-    def _hide_private_keys(self):
-        """A private key pasted where a certificate belongs is a secret: never echo it (not even in the
-        invocation shown at -vvv), whichever option it came in."""
-        for value in self.params.values():
-            if isinstance(value, str) and "PRIVATE KEY-----" in value:
-                self.module.no_log_values.add(value)
-                self.module.no_log_values.update(line.strip() for line in value.splitlines()
-                                                 if len(line.strip()) >= 16 and "-----" not in line)
 
     @property
     def check_mode(self):

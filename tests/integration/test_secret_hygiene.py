@@ -1,16 +1,20 @@
 """Secret hygiene (issue 6 item 3): every playbook of the collection, run as an operator debugging it would run it
 (-vvv --diff, an Ansible log file, custom stats shown), first in check mode and then for real, through a pair's life
-on the sandbox: setup, status, planned failover, failback, forced failover with the primary site killed, status of
-the split brain, rejoin, teardown. Nothing the runs leave for a user to read may hold an actual secret value: no
+on the sandbox: setup, status, planned failover, failback, the primary site killed (status during the outage, forced
+failover), its return (status of the split brain), rejoin, teardown. Nothing the runs leave for a user to read may hold an actual secret value: no
 bearer token of either site (whatever its role), no admin password (plain or base64), no kubeconfig text, no line of
 any private key of the sandbox. One site's kubeconfig is given as a dict, so its token travels through the modules'
 arguments and must be hidden there too.
 
 What is searched: each run's stdout, stderr and log file; every task result (the diffs, registered results and
 set_stats data among them); the handover records (annotation on both DAG resources, Events with reason Handover)
-after each run; the Markdown and HTML status reports."""
+after each run; the Markdown and HTML status reports.
+
+A module that refuses its arguments (a typo, a wrong type, a choice that does not exist) answers before it has
+connected anywhere, with its arguments echoed at -vvv: the second test holds that answer to the same rule."""
 import base64
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -42,6 +46,7 @@ class Drill:
         self.secrets.add_password("the pair's admin password", self.pair.admin_password)
         self.secrets.add_runtime_dir(sites.runtime_dir)  # tokens and keys now, to redact a failed run's output
         self.runs = []
+        self.last = None  # the name of the latest run, as its artifacts are named
         self.dead = set()  # sites killed by the test: nothing to read there
 
     def run(self, playbook, check=False, extra_vars=None, expect_success=True):
@@ -55,6 +60,7 @@ class Drill:
         run = self.ansible.run(f"arcdata.sqlmi.{playbook}", inventory=self.inventory, extra_vars=extra_vars,
                                check=check, diff=True, verbosity=3, env=env)
         self.runs.append((name, round(time.monotonic() - started, 1)))
+        self.last = name
         self._collect(name, run, log_path, report_dir)
         if (run.rc == 0) != expect_success:
             # pytest.fail, not assert: pytest would show the Run's repr, and this test must not print the secrets
@@ -104,7 +110,8 @@ def _split_brain_reported(obj):
     return status.get("role") == "Primary" and status.get("healthState") not in (None, "OK")
 
 
-@pytest.mark.timeout(900)
+# 16 playbook runs at -vvv: about 3 minutes on a quiet machine, 10 and more when other suites load it
+@pytest.mark.timeout(1800)
 def test_no_playbook_run_shows_a_secret(arc_sites, tmp_path):
     pairs = PlaybookPairs(arc_sites, tmp_path)
     drill = Drill(arc_sites, Ansible(arc_sites, tmp_path), pairs, tmp_path)
@@ -123,6 +130,11 @@ def test_no_playbook_run_shows_a_secret(arc_sites, tmp_path):
     print(f"\n{len(drill.runs)} runs in {time.monotonic() - started:.0f} s ({timings}); "
           f"{len(drill.secrets.names())} secrets ({len(drill.secrets.values)} values) searched in "
           f"{len(drill.artifacts.texts)} artifacts ({drill.artifacts.size() // 1024} KiB)")
+    _fail_on(leaks)
+
+
+def _fail_on(leaks):
+    """Fail with where each secret showed, never with its value (pytest.fail: no assertion introspection)."""
     if leaks:
         shown = leaks[:SHOWN_LEAKS] + ([f"... and {len(leaks) - SHOWN_LEAKS} more"] if len(leaks) > SHOWN_LEAKS else [])
         pytest.fail(f"{len(leaks)} secret leak(s), as (secret) in (artifact): (surroundings, each secret shown as "
@@ -152,6 +164,10 @@ def _run_every_playbook(drill, sites):
     # a disaster: the primary site dies, its errors (and its dict kubeconfig) go through the forced failover
     sites.kill("primary")
     drill.dead.add("primary")
+    # the operator looks first: no primary answers, so it fails, after a report that carries the dead site's error
+    drill.run("dr_status", expect_success=False)
+    report = drill.artifacts.texts[f"{drill.last}: status report {drill.pair.group}.md"]
+    assert "unreachable" in report, drill.secrets.redact(report)
     drill.run("failover_forced", check=True, extra_vars=confirm)
     drill.run("failover_forced", extra_vars=confirm)
     sites.start("primary")
@@ -189,3 +205,47 @@ def _assert_the_search_means_something(drill):
     assert any("handover annotation" in name for name in texts), "no handover record read"
     assert any("Handover Event" in name for name in texts), "no Handover Event read"
     assert {".md", ".html"} <= {Path(name.rsplit(" ", 1)[-1]).suffix for name in texts if "status report" in name}
+
+
+# Each refused before the module connects; the kubeconfig is a dict holding the site's tokens.
+REFUSALS = [
+    ("An option the module does not have", "arcdata.sqlmi.arc_sqlmi_info", {"nmae": "{{ instance }}"},
+     "Unsupported parameters"),
+    ("An option of the wrong type, the admin password given", "arcdata.sqlmi.arc_sqlmi",
+     {"replicas": "three", "admin_username": "dbadmin", "admin_password": "{{ password }}"}, "replicas"),
+    ("A private key where the partner's certificate belongs, and a sync mode that does not exist",
+     "arcdata.sqlmi.arc_dag", {"dag_name": "dagtest", "local_instance": "{{ instance }}", "remote_instance": "other",
+                               "remote_mirroring_url": "tcp://127.0.0.1:5022", "remote_mirroring_cert": "{{ key }}",
+                               "sync_mode": "sometimes", "role": "primary"}, "sync_mode"),
+]
+
+
+def test_a_module_refusing_its_arguments_shows_no_secret(arc_sites, tmp_path):
+    site = arc_sites.site("primary")
+    secrets = Secrets()
+    secrets.add_runtime_dir(arc_sites.runtime_dir)
+    password = f"Pw-{uuid.uuid4().hex[:16]}!Z"
+    secrets.add_password("the admin password given", password)
+    key_file = Path(site.files.controller_state) / "cluster-ca.key"  # a key someone mistook for a certificate
+    connection = {"name": "{{ instance }}", "kubeconfig": "{{ kubeconfig }}", "context": site.context,
+                  "namespace": site.namespace}
+    tasks = [{"name": name, module: dict(arguments, **connection), "ignore_errors": True}
+             for name, module, arguments, _expected in REFUSALS]
+    play_vars = {"kubeconfig": yaml.safe_load(Path(site.kubeconfig).read_text()), "password": password,
+                 "key": key_file.read_text(), "instance": "sqlrefused"}
+    ansible = Ansible(arc_sites, tmp_path)
+    log_path = tmp_path / "ansible.log"
+    run = ansible.run(ansible.play(tasks, vars=play_vars), diff=True, verbosity=3,
+                      env={"ANSIBLE_LOG_PATH": str(log_path)})
+    for name, _module, _arguments, expected in REFUSALS:  # each refusal happened, for the reason meant
+        outcome = [(task["outcome"], str(task["result"].get("msg"))) for task in run.results(name)]
+        refused = len(outcome) == 1 and outcome[0][0] == "failed" and expected in outcome[0][1]
+        assert refused, (name, secrets.redact(repr(outcome)))  # a bool: pytest prints no part of the output
+    artifacts = Artifacts()
+    artifacts.add("stdout", run.stdout)
+    artifacts.add("stderr", run.stderr)
+    artifacts.add("Ansible log file", log_path.read_text())
+    for task in run.tasks:
+        artifacts.add_structure(f"task {task['task']!r}, result", task["result"])
+    assert "module_args" in run.stdout, "the module arguments were not shown"
+    _fail_on(artifacts.leaks(secrets))
