@@ -1,9 +1,9 @@
 """Secret hygiene (issue 6 item 3): every playbook of the collection, run as an operator debugging it would run it
 (-vvv --diff, an Ansible log file, custom stats shown), first in check mode and then for real, through a pair's life
 on the sandbox: setup, status, planned failover, failback, the primary site killed (status during the outage, forced
-failover), its return (status of the split brain), rejoin, teardown. Nothing the runs leave for a user to read may hold an actual secret value: no
-bearer token of either site (whatever its role), no admin password (plain or base64), no kubeconfig text, no line of
-any private key of the sandbox. One site's kubeconfig is given as a dict, so its token travels through the modules'
+failover), its return (status of the split brain), rejoin, teardown. Nothing the runs leave for a user to read may
+hold an actual secret value: no bearer token of either site (whatever its role), no admin password (plain or
+base64), no kubeconfig text, no line of any private key of the sandbox. One site's kubeconfig is given as a dict, so its token travels through the modules'
 arguments and must be hidden there too.
 
 What is searched: each run's stdout, stderr and log file; every task result (the diffs, registered results and
@@ -119,9 +119,9 @@ def test_no_playbook_run_shows_a_secret(arc_sites, tmp_path):
     try:
         _run_every_playbook(drill, arc_sites)
     finally:
-        pairs.remove_all()
-        if "primary" in drill.dead:
+        if "primary" in drill.dead:  # back first: the pair's objects are removed from both sites
             arc_sites.start("primary")
+        pairs.remove_all()
     # the secrets as they are now: the instances' mirroring keys exist since the setup run
     drill.secrets.add_runtime_dir(arc_sites.runtime_dir)
     _assert_the_search_means_something(drill)
