@@ -140,15 +140,18 @@ class CustomResources(object):
 
     def patch(self, name, patch, dry_run=False, recompute=None):
         """Merge-patch the object; on 409 re-read it and ask `recompute(current)` for a new patch
-        (None: nothing left to change). Returns the object as the API answered."""
+        (None: nothing left to change), or without `recompute` send the same patch again. Returns the object
+        as the API answered."""
         for unused in range(MAX_CONFLICT_RETRIES):
             kwargs = {"dry_run": "All"} if dry_run else {}
             try:
                 return self.caller.call("patch", self.describe(name), self.api.patch_namespaced_custom_object,
                                         *(self._args() + (name, patch)), _content_type=MERGE_PATCH, **kwargs)
             except ApiFailure as failure:
-                if failure.details.get("status") != 409 or recompute is None:
+                if failure.details.get("status") != 409:
                     raise
+                if recompute is None:
+                    continue  # a merge patch of fields we own means the same after any other write: send it again
                 current = self.get(name)
                 patch = recompute(current) if current is not None else None
                 if patch is None:

@@ -281,3 +281,15 @@ def new_dr_pair(arc_sites):
     yield make
     for pair in pairs:
         delete_dr_pair(arc_sites, pair)
+
+
+# -- docs/reliability.md from the fault matrix (tests/integration/test_fault_matrix_*.py) ---------------------------
+def pytest_sessionstart(session):
+    session.config.arc_started = time.time()
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller writes it once all are done
+        return
+    from .reliability_report import write_if_complete  # pylint: disable=import-outside-toplevel
+    write_if_complete(getattr(session.config, "arc_started", time.time()))

@@ -354,10 +354,6 @@ def test_a_planned_failover_to_a_dag_resource_that_does_not_exist_is_refused(arc
                    writes_since(arc_sites, marks))
 
 
-# roles/dr_failover (another engineer's, being changed for the DR lock) names the DAG name it expects but not the
-# value it was given; strict: once the refusal quotes the given value, this passes and the mark must go
-@pytest.mark.xfail(strict=True, reason="roles/dr_failover/tasks/forced.yml: the refusal does not quote the given "
-                                       "dr_failover_confirm value")
 def test_a_forced_failover_with_a_mistyped_confirmation_is_refused(arc_sites, ansible_here, workdir, set_up_pairs):
     pair = set_up_pairs[0]
     typo = pair.dag_name.replace("-", "_")

@@ -3,8 +3,9 @@
 """Test-only callback: injects a fault into the sandbox at a chosen step of a playbook.
 
 When a task whose name matches $ARC_FAULT_AT (a regular expression) starts, it runs the commands of
-$ARC_FAULT_COMMANDS (a JSON list of argv lists, e.g. the sandbox CLI's `fault`, `kill` or `partition`)
-once, before the task runs, and notes the task in $ARC_FAULT_FIRED. So a test can say "kill the
+$ARC_FAULT_COMMANDS (a JSON list of argv lists, e.g. the sandbox CLI's `fault`, `kill` or `partition`;
+in $ARC_FAULT_CWD) once, before the task runs, and notes the task and any command's failure in
+$ARC_FAULT_FIRED. So a test can say "kill the
 primary site when the switch starts" and know the fault met that step and no other.
 """
 
@@ -48,9 +49,13 @@ class CallbackModule(CallbackBase):
         if self._fired or self._pattern is None or not self._pattern.search(name):
             return
         self._fired = True
+        note = {"task": name, "at": time.time(), "errors": []}
         for command in self._commands:
-            subprocess.run(command, check=True, capture_output=True, timeout=120)
+            done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False,
+                                  cwd=os.environ.get("ARC_FAULT_CWD"))
+            if done.returncode != 0:
+                note["errors"].append("%s: exit %d: %s" % (" ".join(command), done.returncode, done.stderr[-500:]))
         path = os.environ.get("ARC_FAULT_FIRED")
         if path:
             with open(path, "a") as handle:
-                handle.write(json.dumps({"task": name, "at": time.time()}) + "\n")
+                handle.write(json.dumps(note) + "\n")

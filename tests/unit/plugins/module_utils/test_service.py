@@ -337,12 +337,20 @@ def test_patch_conflict_stops_when_nothing_is_left_to_change(caller, api_excepti
     assert len(patch.calls) == 1
 
 
-def test_patch_conflict_without_recompute_is_an_error(caller, api_exception):
+def test_patch_conflict_without_recompute_sends_the_same_patch_again(caller, api_exception):
+    patch = Script(conflict(api_exception), STORED)
+    result = instances(caller, patch=patch).patch("sqlmi-primary", {"metadata": {"annotations": {"a": "1"}}})
+    assert result == STORED
+    assert len(patch.calls) == 2
+    assert patch.calls[0] == patch.calls[1]
+
+
+def test_patch_conflicts_without_recompute_are_bounded(caller, api_exception):
     patch = Script(conflict(api_exception))
     with pytest.raises(ApiFailure) as raised:
         instances(caller, patch=patch).patch("sqlmi-primary", {"spec": {"replicas": 3}})
     assert raised.value.details["status"] == 409
-    assert len(patch.calls) == 1
+    assert len(patch.calls) == service.MAX_CONFLICT_RETRIES
 
 
 def test_patch_conflicts_are_bounded(caller, api_exception):

@@ -1,0 +1,86 @@
+"""Fault matrix (issue 6, item 1), dr_rejoin: before each cell the pair is split (the link cut, the secondary
+forced to primary through the API, a successful forced-failover record written naming it, the link healed: two
+primaries, as after a forced failover whose old primary came back), then dr_rejoin runs under the fault and is
+re-run once the fault is cleared. See fault_matrix.py."""
+import datetime
+import json
+
+import pytest
+
+from tests.sandbox.conftest import SandboxHandle, run_cli
+
+from .conftest import ARC_GROUP, HOSTS, TIMINGS
+from .dr_playbooks import roles, wait_for_dag
+from .fault_matrix import Matrix, partner, primary_site
+
+PLAYBOOK = "arcdata.sqlmi.dr_rejoin"
+DEMOTE = r"Demote the returning old primary with force-secondary"
+WAIT = r"Wait until both sides are connected again"
+HANDOVER = "arcdata.sqlmi/handover"
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory):
+    runtime_dir = tmp_path_factory.mktemp("sandbox-matrix-rejoin")
+    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS)
+    matrix = Matrix(SandboxHandle(runtime_dir), tmp_path_factory.mktemp("matrix-rejoin"), PLAYBOOK)
+    try:
+        yield matrix
+        matrix.save()
+    finally:
+        run_cli(runtime_dir, "heal", check=False)
+        run_cli(runtime_dir, "down", check=False)
+
+
+@pytest.fixture(scope="module")
+def pair(matrix):
+    return matrix.set_up("mxr")
+
+
+def split(matrix, pair):
+    """Two primaries and a record naming the one that took over; returns (old primary, new primary)."""
+    sandbox = matrix.sandbox
+    old = primary_site(sandbox, pair)
+    new = partner(old)
+    run_cli(sandbox.runtime_dir, "partition")
+    try:
+        handle = sandbox.site(new)
+        handle.custom().patch_namespaced_custom_object(ARC_GROUP, "v2", handle.namespace, "failovergroups",
+                                                       pair.dags[new],
+                                                       {"spec": {"role": "force-primary-allow-data-loss"}})
+        wait_for_dag(sandbox, pair, new, lambda obj: (obj.get("status") or {}).get("role") == "Primary")
+        record = {"time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "mode": "forced", "from_site": old, "to_site": new, "outcome": "succeeded",
+                  "from_instance": pair.instances[old], "to_instance": pair.instances[new], "operator": "matrix",
+                  "job": None, "details": "forced through the API by the fault matrix"}
+        for site in HOSTS:
+            handle = sandbox.site(site)
+            handle.custom().patch_namespaced_custom_object(
+                ARC_GROUP, "v2", handle.namespace, "failovergroups", pair.dags[site],
+                {"metadata": {"annotations": {HANDOVER: json.dumps(record, sort_keys=True)}}})
+    finally:
+        run_cli(sandbox.runtime_dir, "heal")
+    assert roles(sandbox, pair) == {"primary": "Primary", "secondary": "Primary"}
+    return old, new
+
+
+# (step, fault, task where the fault strikes, whose API dies: the old primary being demoted or the one kept)
+CELLS = [
+    ("every step", "flaky", None, None),
+    ("every step", "conflicts", None, None),
+    ("demote", "api-dies", DEMOTE, "demoted"),
+    ("demote", "link-cut", DEMOTE, None),
+    ("wait for the link", "api-dies", WAIT, "kept"),
+    ("wait for the link", "link-cut", WAIT, None),
+]
+
+
+@pytest.mark.parametrize("step, fault, task, dying", CELLS, ids=["%s-%s" % (c[0].replace(" ", "-"), c[1]) for c in CELLS])
+def test_rejoin_cell(matrix, pair, step, fault, task, dying):
+    dr_pair, inventory = pair
+    old, new = split(matrix, dr_pair)
+    site = {"demoted": old, "kept": new}.get(dying)
+    cell = matrix.cell(dr_pair, inventory, step, fault, task=task, site=site)
+    cell.checks["the recorded primary kept"] = primary_site(matrix.sandbox, dr_pair) == new
+    failed = [name for name, ok in cell.checks.items() if not ok]
+    assert not failed, "%s/%s: %s; outcome %s: %s" % (step, fault, failed, cell.outcome, cell.message)
