@@ -1,0 +1,316 @@
+"""Long waits that end (issue 6, item 7): every wait of the playbooks has a bounded default, and a site that dies
+just before a wait starts ends that wait at once, naming the site, the object and the cause, instead of letting it
+run for its timeout; a wait that runs out of time on a live site names the object, the field, the value expected,
+the value last seen and the time waited. After each fault the site is started again and a re-run converges.
+
+The faults are injected by the fault_trigger callback as the wait's task starts. The pair is one pair of this
+module's own sandbox, set up by the first test and carried from test to test (pytest runs a file's tests in order):
+each test starts from a pair with exactly one primary and both sides connected.
+"""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sandbox.layout import REPO_ROOT
+from tests.sandbox.conftest import SandboxHandle, run_cli
+
+from .conftest import HOSTS, PARTNER, TIMINGS, Ansible
+from .dr_playbooks import PlaybookPairs, connected, dag_object, failed_messages, roles, wait_for_dag
+
+ROLES = REPO_ROOT / "roles"
+# A run that meets a dead site must end long before this. The old waits ran for their whole timeout against a
+# dead site (the default dr_failover_wait_timeout of 600 checks took about half an hour), so a run that had to
+# sit out any of them would hit this bound, and the test says which wait hung.
+RUN_BOUND = 400
+DR_SETUP, PLANNED, FORCED, REJOIN = ("arcdata.sqlmi.%s" % name for name in
+                                     ("dr_setup", "failover_planned", "failover_forced", "dr_rejoin"))
+# the tasks that wait, by the name the play output shows
+INSTANCE_READY = "Wait until this site's instance is Ready (checked every 2 s)"
+DAG_CONNECTED = "Wait until the DAG is Succeeded and connected on both sites (checked every second)"
+DAG_LINKED_VERDICT = "Stop unless the DAG is Succeeded and connected"
+SWITCH = "Set role secondary on the current primary, and wait until it is Secondary"
+PROMOTED = "Wait until the other site reports the primary role (checked every second)"
+PROMOTE = "Promote the DR site with force-primary-allow-data-loss and async commit"
+DEMOTE = "Demote the returning old primary with force-secondary (its divergent transactions are discarded)"
+REJOINED = "Wait until both sides are connected again (checked every second)"
+REJOINED_VERDICT = "Stop unless both sides are connected again"
+# the DR lock lives on the current primary's site; when that site dies holding it, the re-run must wait for it to
+# expire: a short lock for those runs
+SHORT_LOCK = {"dr_failover_lock_duration": 5}
+
+
+# -- the defaults, as documented -----------------------------------------------------------------------------------
+def _wait_timeouts():
+    """(role, variable, default) of every *_wait_timeout default of the collection's roles."""
+    found = []
+    for defaults in sorted(ROLES.glob("*/defaults/main.yml")):
+        role = defaults.parent.parent.name
+        for name, value in (yaml.safe_load(defaults.read_text()) or {}).items():
+            if name.endswith("_timeout"):
+                found.append((role, name, value))
+    return found
+
+
+def test_every_wait_timeout_of_the_roles_is_bounded_and_documented():
+    timeouts = _wait_timeouts()
+    assert {name for unused, name, unused in timeouts} >= {"dr_site_wait_timeout", "dr_dag_wait_timeout",
+                                                           "dr_failover_wait_timeout"}, timeouts
+    for role, name, default in timeouts:
+        assert isinstance(default, int) and 0 < default <= 3600, (role, name, default)
+        spec = yaml.safe_load((ROLES / role / "meta" / "argument_specs.yml").read_text())
+        option = spec["argument_specs"]["main"]["options"][name]
+        assert (option["type"], option["default"]) == ("int", default), (role, name, option)
+        readme_rows = [line for line in (ROLES / role / "README.md").read_text().splitlines()
+                       if line.startswith(f"| `{name}` |")]
+        assert readme_rows and str(default) in readme_rows[0], (role, name, readme_rows)
+
+
+# -- the sandbox and the pair --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def wait_sites(tmp_path_factory):
+    """Both sites with controllers and fast timings, for this module only: its tests kill sites."""
+    runtime_dir = tmp_path_factory.mktemp("sandbox-bounded-waits")
+    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS)
+    try:
+        yield SandboxHandle(runtime_dir)
+    finally:
+        run_cli(runtime_dir, "heal", check=False)
+        run_cli(runtime_dir, "down", check=False)
+
+
+@pytest.fixture(scope="module")
+def wait_pair(wait_sites, tmp_path_factory):
+    """One DR pair's names and inventory (set up by the first test); its objects are removed at the end."""
+    workdir = tmp_path_factory.mktemp("bounded-waits")
+    made = PlaybookPairs(wait_sites, workdir)
+    pair = made.new("wait")
+    yield pair, made.inventory(pair), workdir
+    for site in HOSTS:
+        run_cli(wait_sites.runtime_dir, "start", "--site", site, check=False)
+    made.remove_all()
+
+
+class Waits:
+    """Runs the playbooks of one pair, with a site killed as a chosen task starts."""
+
+    def __init__(self, sites, pair, inventory, workdir):
+        self.sites, self.pair, self.inventory = sites, pair, inventory
+        self.workdir = Path(workdir)
+        self.ansible = Ansible(sites, self.workdir)
+
+    def run(self, playbook, extra_vars=None, kill_at=None, kill=None):
+        """Run a playbook; with `kill_at` (a task name), the site `kill` dies as that task starts."""
+        env, fired = {}, self.workdir / "fault-fired.jsonl"
+        fired.unlink(missing_ok=True)
+        if kill_at:
+            env = {"ARC_FAULT_AT": "^(.* : )?%s$" % re.escape(kill_at), "ARC_FAULT_FIRED": str(fired),
+                   "ARC_FAULT_COMMANDS": json.dumps([self._cli("kill", "--site", kill)])}
+        try:
+            run = self.ansible.run(playbook, inventory=self.inventory, extra_vars=extra_vars, env=env,
+                                   timeout=RUN_BOUND)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{playbook} did not end within {RUN_BOUND} s, {kill or 'no'} site killed at {kill_at!r}: "
+                        f"a wait went on against a dead or cut-off site")
+        if kill_at:
+            assert fired.exists(), f"the fault at {kill_at!r} never fired\n{run!r}"
+            note = json.loads(fired.read_text().splitlines()[0])
+            assert not note.get("errors"), note  # the kill itself failed
+        return run
+
+    def _cli(self, *args):
+        # the sandbox package is found from the checkout, wherever ansible-playbook runs
+        return ["env", f"PYTHONPATH={REPO_ROOT}", sys.executable, "-m", "sandbox", "--runtime-dir",
+                str(self.sites.runtime_dir), *args]
+
+    def start(self, site):
+        self.sites.start(site)
+        wait_for_dag(self.sites, self.pair, site, lambda obj: (obj.get("status") or {}).get("role") is not None,
+                     timeout=60)
+
+    def wait_connected(self):
+        for site in HOSTS:
+            wait_for_dag(self.sites, self.pair, site, connected, timeout=60)
+
+    def primaries(self):
+        return sorted(site for site, role in roles(self.sites, self.pair).items() if role == "Primary")
+
+    # -- what the runs must show ------------------------------------------------------------------------------
+    def assert_ended_unreachable(self, run, task, site, obj, loop=True):
+        """The run failed; `task` on `site` ended on its first read of the dead site, with the module's message
+        naming the site (its context), the object and the cause."""
+        assert run.rc != 0, run
+        found = [t for t in run.results(task, site) if t["outcome"] == "failed"]
+        assert len(found) == 1, f"{task!r} did not fail on {site}\n{run!r}"
+        result = found[0]["result"]
+        message = result["msg"]
+        assert self.pair.connection[site]["arc_context"] in message and obj in message, message
+        assert result.get("reason") == "Unreachable" and "unreachable" in message, result
+        if loop:
+            # the loop stopped at once: one read, not one per second until the timeout
+            assert result.get("attempts") == 1, result
+        assert message in run.stdout, "the play output does not show why the wait ended"
+        return message
+
+    def assert_timed_out(self, run, task, site, obj, field, expected, seen, timeout_var, timeout):
+        """`task` on `site` (alive) ended when its time was up, naming the object, field, expected and last seen
+        values, and how long it waited."""
+        found = [t for t in run.results(task, site) if t["outcome"] == "failed"]
+        assert len(found) == 1, f"{task!r} did not fail on {site}\n{run!r}"
+        message = found[0]["result"]["msg"]
+        assert message.startswith(f"{site}: timed out after "), message
+        waited = float(message.split("timed out after ")[1].split(" s")[0])
+        assert waited >= timeout, message
+        for part in (obj, field, expected, f"last seen {seen}", f"({timeout_var} {timeout})"):
+            assert part in message, (part, message)
+        return message
+
+
+@pytest.fixture
+def waits(wait_sites, wait_pair):
+    pair, inventory, workdir = wait_pair
+    return Waits(wait_sites, pair, inventory, workdir)
+
+
+@pytest.fixture
+def set_up(waits):
+    """The pair set up (by the first test, or here when a test runs alone): one primary, both sides connected.
+    A site an earlier test left dead (it failed half-way) is started first."""
+    status = json.loads(run_cli(waits.sites.runtime_dir, "status", "--json").stdout)
+    for site, state in status["sites"].items():
+        if not state.get("running", True):
+            waits.sites.start(site)
+    if any(dag_object(waits.sites, waits.pair, site) is None for site in HOSTS):
+        run = waits.run(DR_SETUP)
+        assert run.rc == 0, run
+    waits.wait_connected()
+    assert len(waits.primaries()) == 1, roles(waits.sites, waits.pair)
+    return waits
+
+
+# -- dr_setup: the instance's Ready, the DAG's connection ------------------------------------------------------
+@pytest.mark.timeout(1800)
+def test_dr_setup_waits_end_when_their_site_dies(waits):
+    pair = waits.pair
+    run = waits.run(DR_SETUP, kill_at=INSTANCE_READY, kill="primary")
+    waits.assert_ended_unreachable(run, INSTANCE_READY, "primary", pair.instances["primary"])
+    waits.sites.start("primary")
+
+    # the re-run gets past the instances; the primary dies as the DAG's wait starts. The secondary, alive, waits
+    # for a partner that cannot answer until its (short) time is up
+    run = waits.run(DR_SETUP, kill_at=DAG_CONNECTED, kill="primary", extra_vars={"dr_dag_wait_timeout": 10})
+    assert [t["outcome"] for t in run.results(INSTANCE_READY)] == ["ok", "ok"], run
+    waits.assert_ended_unreachable(run, DAG_CONNECTED, "primary", pair.dags["primary"])
+    waits.sites.start("primary")
+
+    run = waits.run(DR_SETUP)
+    assert run.rc == 0, run
+    waits.wait_connected()
+    assert waits.primaries() == ["primary"]
+
+
+def test_dr_setup_dag_wait_times_out_on_live_sites_with_the_link_cut(set_up):
+    waits = set_up
+    run_cli(waits.sites.runtime_dir, "partition")
+    try:
+        for site in HOSTS:
+            wait_for_dag(waits.sites, waits.pair, site, lambda obj: not connected(obj))
+        run = waits.run(DR_SETUP, extra_vars={"dr_dag_wait_timeout": 5})
+    finally:
+        run_cli(waits.sites.runtime_dir, "heal")
+    assert run.rc != 0, run
+    for site in HOSTS:
+        assert [t["outcome"] for t in run.results(DAG_CONNECTED, site)] == ["ok"], run
+        waits.assert_timed_out(run, DAG_LINKED_VERDICT, site, f"FailoverGroup arc/{waits.pair.dags[site]}",
+                               "status.replicas[].connectedState", "CONNECTED",
+                               "state 'Succeeded'", "dr_dag_wait_timeout", 5)
+        message = run.result(DAG_LINKED_VERDICT, site)["msg"]
+        assert "connectedState ['DISCONNECTED', 'DISCONNECTED']" in message, message
+    waits.wait_connected()
+
+
+# -- failover_planned: the switch (arc_dag's own wait), the other site's promotion ------------------------------
+@pytest.mark.timeout(1800)
+def test_failover_planned_waits_end_when_their_site_dies(set_up):
+    waits, pair = set_up, set_up.pair
+    run = waits.run(PLANNED, kill_at=SWITCH, kill="primary", extra_vars=SHORT_LOCK)
+    message = waits.assert_ended_unreachable(run, SWITCH, "primary", pair.dags["primary"], loop=False)
+    assert f"primary setting role secondary: FAILED, {message}" in failed_messages(run), failed_messages(run)
+    waits.start("primary")
+    waits.wait_connected()
+
+    # the re-run gets past the switch; the site to promote dies as the wait for its promotion starts
+    run = waits.run(PLANNED, kill_at=PROMOTED, kill="secondary")
+    assert [t["outcome"] for t in run.results(SWITCH, "primary")] == ["ok"], run
+    message = waits.assert_ended_unreachable(run, PROMOTED, "secondary", pair.dags["secondary"])
+    assert f"secondary taking the primary role: FAILED, {message}" in failed_messages(run), failed_messages(run)
+    waits.start("secondary")
+    waits.wait_connected()
+
+    run = waits.run(PLANNED)
+    assert run.rc == 0, run
+    assert len(waits.primaries()) == 1, roles(waits.sites, pair)
+
+
+# -- failover_forced: the promotion ------------------------------------------------------------------------------
+@pytest.mark.timeout(1800)
+def test_failover_forced_promotion_ends_when_its_site_dies(set_up):
+    waits, pair = set_up, set_up.pair
+    confirm = {"dr_failover_confirm": pair.dag_name}
+    to_site = PARTNER[waits.primaries()[0]]
+    run = waits.run(FORCED, kill_at=PROMOTE, kill=to_site, extra_vars=confirm)
+    waits.assert_ended_unreachable(run, PROMOTE, to_site, pair.dags[to_site], loop=False)
+    waits.start(to_site)
+
+    run = waits.run(FORCED, extra_vars=confirm)
+    assert run.rc == 0, run
+    assert len(waits.primaries()) == 1, roles(waits.sites, pair)
+
+
+# -- dr_rejoin: the demotion (arc_dag's own wait), the connection ----------------------------------------------
+def _split_brain_reported(obj):
+    status = obj.get("status") or {}
+    return status.get("role") == "Primary" and status.get("healthState") not in (None, "OK")
+
+
+@pytest.mark.timeout(1800)
+def test_dr_rejoin_waits_end_when_their_site_dies(set_up):
+    waits, pair = set_up, set_up.pair
+    old = waits.primaries()[0]
+    kept = PARTNER[old]
+    # two primaries, and the record of the forced failover that made them: the old primary dies, the DR site is
+    # promoted, the old primary returns still believing it is primary
+    waits.sites.kill(old)
+    run = waits.run(FORCED, extra_vars={"dr_failover_confirm": pair.dag_name})
+    assert run.rc == 0, run
+    waits.sites.start(old)
+    wait_for_dag(waits.sites, pair, old, _split_brain_reported, timeout=60)
+    assert waits.primaries() == sorted(HOSTS)
+
+    run = waits.run(REJOIN, kill_at=DEMOTE, kill=old, extra_vars=SHORT_LOCK)
+    message = waits.assert_ended_unreachable(run, DEMOTE, old, pair.dags[old], loop=False)
+    # the kept primary does not wait for a connection that the failed demotion cannot bring
+    assert [t["result"].get("attempts") for t in run.results(REJOINED, kept)] == [1], run
+    verdict = run.result(REJOINED_VERDICT, kept)["msg"]
+    assert verdict == f"{kept}: stopped waiting for the connection, {old} was not demoted: {message}", verdict
+    waits.sites.start(old)
+    wait_for_dag(waits.sites, pair, old, _split_brain_reported, timeout=60)
+
+    # the re-run demotes the old primary; it dies as the wait for the connection starts
+    run = waits.run(REJOIN, kill_at=REJOINED, kill=old, extra_vars=dict(SHORT_LOCK, dr_failover_wait_timeout=10))
+    assert [t["outcome"] for t in run.results(DEMOTE, old)] == ["ok"], run
+    waits.assert_ended_unreachable(run, REJOINED, old, pair.dags[old])
+    # the kept primary, alive, saw the connection before its partner died, or waited out its (short) time
+    if run.results(REJOINED_VERDICT, kept)[0]["outcome"] == "failed":
+        waits.assert_timed_out(run, REJOINED_VERDICT, kept, f"FailoverGroup arc/{pair.dags[kept]}",
+                               "every status.replicas[].connectedState", "CONNECTED", "connectedState [",
+                               "dr_failover_wait_timeout", 10)
+    waits.start(old)
+
+    run = waits.run(REJOIN)
+    assert run.rc == 0, run
+    assert waits.primaries() == [kept], roles(waits.sites, pair)
