@@ -93,10 +93,11 @@ def render(results):
     lines = [PREAMBLE.format(when=when, faults=faults)]
     cells = [cell for data in results for cell in data["cells"]]
     passed = [cell for cell in cells if all(cell["checks"].values())]
-    lines.append("**%d of %d cells pass.** %d completed under their fault, %d failed with a reported cause and "
-                 "converged on the re-run.\n" % (len(passed), len(cells),
-                                                 sum(c["outcome"] == "completed" for c in cells),
-                                                 sum(c["outcome"] == "failed" for c in cells)))
+    lines.append("**%d of %d cells pass.** %d completed under their fault; %d failed with a reported cause; %d of "
+                 "%d converged once the fault was cleared.\n" % (
+                     len(passed), len(cells), sum(c["outcome"] == "completed" for c in cells),
+                     sum(c["outcome"] == "failed" for c in cells),
+                     sum(bool(c["checks"].get("converged")) for c in cells), len(cells)))
     lines.append("| playbook | step | fault | outcome | message (failed runs) | converged by | checks | writes "
                  "acknowledged | s |")
     lines.append("|---|---|---|---|---|---|---|---|---|")

@@ -10,14 +10,30 @@ The sandbox is shared by the whole session: every fault is cleared and every sto
 restarted in a finally block.
 """
 import contextlib
+import datetime
 import re
 import time
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from sandbox import supervisor
 
 from .conftest import Ansible, collection_requests, unique
+
+
+def partner_certificate():
+    """A valid certificate of a partner that does not exist (never this site's own: arc_dag refuses that)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dbm")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=365)).sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 GROUP = "sql.arcdata.microsoft.com"
 SITES = ("primary", "secondary")
@@ -283,11 +299,10 @@ class TestWaits:
             self, ansible, arc_sites, lone):
         site = arc_sites.site("primary")
         run = ansible.run(ansible.play([
-            {"name": "certificate", "register": "cert", "arcdata.sqlmi.arc_mirroring_cert": {"name": lone["mi"]}},
             {"name": "dag", "arcdata.sqlmi.arc_dag": {
                 "name": lone["dag"], "dag_name": lone["dag"], "local_instance": lone["mi"],
                 "remote_instance": "fnowhere", "remote_mirroring_url": "tcp://127.20.0.1:9",  # nobody listens
-                "remote_mirroring_cert": "{{ cert.certificate }}", "role": "primary", "wait_timeout": 2}}]))
+                "remote_mirroring_cert": partner_certificate(), "role": "primary", "wait_timeout": 2}}]))
         assert run.rc != 0, run
         result = run.result("dag", "primary")
         message = result["msg"]
