@@ -35,6 +35,7 @@ def partner_certificate():
             .not_valid_after(now + datetime.timedelta(days=365)).sign(key, hashes.SHA256()))
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
+
 GROUP = "sql.arcdata.microsoft.com"
 SITES = ("primary", "secondary")
 PASSWORD = "Faults-Passw0rd!"
