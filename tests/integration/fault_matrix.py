@@ -15,6 +15,7 @@ duplicate objects of the pair, and for planned failovers, every write the worklo
 the primary. Each cell's row is written to build/reliability/<playbook>.json; reliability_report.py turns the
 rows into docs/reliability.md at the end of the test session.
 """
+import contextlib
 import json
 import re
 import sys
@@ -26,9 +27,9 @@ from kubernetes.client.rest import ApiException
 from sandbox.layout import REPO_ROOT
 from sandbox.workload import Workload
 from sandbox.sqlclient import SqlClient
-from tests.sandbox.conftest import run_cli
+from tests.sandbox.conftest import SandboxHandle, run_cli
 
-from .conftest import ARC_GROUP, HOSTS, PARTNER, Ansible
+from .conftest import ARC_GROUP, HOSTS, PARTNER, TIMINGS, Ansible
 from .dr_playbooks import PlaybookPairs, connected, dag_object, failed_messages, instance_object, roles, wait_for_dag
 
 RESULTS_DIR = REPO_ROOT / "build" / "reliability"
@@ -220,6 +221,32 @@ class Matrix:
 
     def remove_pairs(self):
         self.pairs.remove_all()
+
+
+@contextlib.contextmanager
+def matrix_on_own_sandbox(tmp_path_factory, playbook, label):
+    """A Matrix for one playbook on a sandbox of its own (its cells kill sites and cut links); the rows are saved
+    when the file's cells are done, and the sandbox stopped whatever happened."""
+    runtime_dir = tmp_path_factory.mktemp("sandbox-matrix-%s" % label)
+    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS)
+    matrix = Matrix(SandboxHandle(runtime_dir), tmp_path_factory.mktemp("matrix-%s" % label), playbook)
+    try:
+        yield matrix
+        matrix.save()
+    finally:
+        run_cli(runtime_dir, "heal", check=False)
+        run_cli(runtime_dir, "down", check=False)
+
+
+def cell_id(cell):
+    """A test id such as "switch-link-cut" for a (step, fault, ...) tuple or a pytest.param of one."""
+    values = cell.values if hasattr(cell, "values") else cell
+    return "%s-%s" % (values[0].replace(" ", "-"), values[1])
+
+
+def assert_passed(cell):
+    failed = [name for name, ok in cell.checks.items() if not ok]
+    assert not failed, "%s/%s: %s; outcome %s: %s" % (cell.step, cell.fault, failed, cell.outcome, cell.message)
 
 
 def _settled(obj):

@@ -3,11 +3,8 @@ that completed is not re-run (it would fail over again); one that left two prima
 one that failed before promoting anyone with a second failover_forced. See fault_matrix.py."""
 import pytest
 
-from tests.sandbox.conftest import SandboxHandle, run_cli
-
-from .conftest import TIMINGS
 from .dr_playbooks import roles
-from .fault_matrix import Matrix, partner, primary_site
+from .fault_matrix import assert_passed, cell_id, matrix_on_own_sandbox, partner, primary_site
 
 PLAYBOOK = "arcdata.sqlmi.failover_forced"
 FENCE = r"Demote the old primary with force-secondary"
@@ -16,15 +13,8 @@ PROMOTE = r"Promote the DR site with force-primary-allow-data-loss"
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
-    runtime_dir = tmp_path_factory.mktemp("sandbox-matrix-forced")
-    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS)
-    matrix = Matrix(SandboxHandle(runtime_dir), tmp_path_factory.mktemp("matrix-forced"), PLAYBOOK)
-    try:
+    with matrix_on_own_sandbox(tmp_path_factory, PLAYBOOK, "forced") as matrix:
         yield matrix
-        matrix.save()
-    finally:
-        run_cli(runtime_dir, "heal", check=False)
-        run_cli(runtime_dir, "down", check=False)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +44,7 @@ CELLS = [
 ]
 
 
-@pytest.mark.parametrize("step, fault, task, dying", CELLS, ids=["%s-%s" % (c[0].replace(" ", "-"), c[1]) for c in CELLS])
+@pytest.mark.parametrize("step, fault, task, dying", CELLS, ids=[cell_id(c) for c in CELLS])
 def test_forced_failover_cell(matrix, pair, step, fault, task, dying):
     dr_pair, inventory = pair
     before = primary_site(matrix.sandbox, dr_pair)
@@ -62,5 +52,4 @@ def test_forced_failover_cell(matrix, pair, step, fault, task, dying):
     confirm = {"dr_failover_confirm": dr_pair.dag_name}
     cell = matrix.cell(dr_pair, inventory, step, fault, task=task, site=site, extra_vars=confirm,
                        converge=converge(matrix, confirm))
-    failed = [name for name, ok in cell.checks.items() if not ok]
-    assert not failed, "%s/%s: %s; outcome %s: %s" % (step, fault, failed, cell.outcome, cell.message)
+    assert_passed(cell)

@@ -2,10 +2,7 @@
 was acknowledged may be missing on the primary afterwards, whatever the fault. See fault_matrix.py."""
 import pytest
 
-from tests.sandbox.conftest import SandboxHandle, run_cli
-
-from .conftest import TIMINGS
-from .fault_matrix import AcknowledgedWrites, Matrix, partner, primary_site
+from .fault_matrix import AcknowledgedWrites, assert_passed, cell_id, matrix_on_own_sandbox, partner, primary_site
 
 PLAYBOOK = "arcdata.sqlmi.failover_planned"
 SWITCH = r"Set role secondary on the current primary"
@@ -14,15 +11,8 @@ RECORD = r"Record the handover on each reachable site"
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
-    runtime_dir = tmp_path_factory.mktemp("sandbox-matrix-planned")
-    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS)
-    matrix = Matrix(SandboxHandle(runtime_dir), tmp_path_factory.mktemp("matrix-planned"), PLAYBOOK)
-    try:
+    with matrix_on_own_sandbox(tmp_path_factory, PLAYBOOK, "planned") as matrix:
         yield matrix
-        matrix.save()
-    finally:
-        run_cli(runtime_dir, "heal", check=False)
-        run_cli(runtime_dir, "down", check=False)
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +45,7 @@ CELLS = [
 ]
 
 
-def _id(cell):
-    values = cell.values if hasattr(cell, "values") else cell
-    return "%s-%s" % (values[0].replace(" ", "-"), values[1])
-
-
-@pytest.mark.parametrize("step, fault, task, dying", CELLS, ids=[_id(c) for c in CELLS])
+@pytest.mark.parametrize("step, fault, task, dying", CELLS, ids=[cell_id(c) for c in CELLS])
 def test_planned_failover_cell(matrix, pair_for, step, fault, task, dying):
     dr_pair, inventory = pair_for(fault, step)
     before = primary_site(matrix.sandbox, dr_pair)
@@ -72,5 +57,4 @@ def test_planned_failover_cell(matrix, pair_for, step, fault, task, dying):
         lost = writes.lost()
     cell.checks["no acknowledged write lost"] = not lost
     cell.acknowledged_writes = len(writes.workload.acknowledged)
-    failed = [name for name, ok in cell.checks.items() if not ok]
-    assert not failed, "%s/%s: %s; outcome %s: %s" % (step, fault, failed, cell.outcome, cell.message)
+    assert_passed(cell)

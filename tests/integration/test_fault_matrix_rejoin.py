@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from tests.sandbox.conftest import SandboxHandle, run_cli
+from tests.sandbox.conftest import run_cli
 
-from .conftest import ARC_GROUP, HOSTS, TIMINGS
+from .conftest import ARC_GROUP, HOSTS
 from .dr_playbooks import roles, wait_for_dag
-from .fault_matrix import Matrix, partner, primary_site
+from .fault_matrix import assert_passed, cell_id, matrix_on_own_sandbox, partner, primary_site
 
 PLAYBOOK = "arcdata.sqlmi.dr_rejoin"
 DEMOTE = r"Demote the returning old primary with force-secondary"
@@ -21,15 +21,8 @@ HANDOVER = "arcdata.sqlmi/handover"
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
-    runtime_dir = tmp_path_factory.mktemp("sandbox-matrix-rejoin")
-    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS)
-    matrix = Matrix(SandboxHandle(runtime_dir), tmp_path_factory.mktemp("matrix-rejoin"), PLAYBOOK)
-    try:
+    with matrix_on_own_sandbox(tmp_path_factory, PLAYBOOK, "rejoin") as matrix:
         yield matrix
-        matrix.save()
-    finally:
-        run_cli(runtime_dir, "heal", check=False)
-        run_cli(runtime_dir, "down", check=False)
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +68,11 @@ CELLS = [
 ]
 
 
-@pytest.mark.parametrize("step, fault, task, dying", CELLS, ids=["%s-%s" % (c[0].replace(" ", "-"), c[1]) for c in CELLS])
+@pytest.mark.parametrize("step, fault, task, dying", CELLS, ids=[cell_id(c) for c in CELLS])
 def test_rejoin_cell(matrix, pair, step, fault, task, dying):
     dr_pair, inventory = pair
     old, new = split(matrix, dr_pair)
     site = {"demoted": old, "kept": new}.get(dying)
     cell = matrix.cell(dr_pair, inventory, step, fault, task=task, site=site)
     cell.checks["the recorded primary kept"] = primary_site(matrix.sandbox, dr_pair) == new
-    failed = [name for name, ok in cell.checks.items() if not ok]
-    assert not failed, "%s/%s: %s; outcome %s: %s" % (step, fault, failed, cell.outcome, cell.message)
+    assert_passed(cell)
