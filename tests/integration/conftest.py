@@ -2,6 +2,7 @@
 (both sites with their Arc controllers, fast timings), through the sandbox's generated inventory,
 exactly as a user runs them. Every task result is captured as JSON (callback_plugins/task_log.py)
 and each site's audit log tells which requests the run made."""
+import contextlib
 import json
 import os
 import re
@@ -111,16 +112,24 @@ def collection_requests(entries):
     return [e for e in entries if e.get("user_agent", "").startswith("arcdata.sqlmi/")]
 
 
-@pytest.fixture(scope="session")
-def arc_sites(tmp_path_factory):
-    """Both sites with controllers, profile current."""
-    runtime_dir = tmp_path_factory.mktemp("integration-sandbox")
-    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS)
+@contextlib.contextmanager
+def own_sandbox(tmp_path_factory, label, *up_args):
+    """Both sites with controllers and fast timings (plus `up_args`, such as a profile), stopped whatever happens:
+    for a test module that kills sites or cuts links, or needs another profile."""
+    runtime_dir = tmp_path_factory.mktemp(label)
+    run_cli(runtime_dir, "up", "--api-port", "0", *(up_args + TIMINGS))
     try:
         yield SandboxHandle(runtime_dir)
     finally:
         run_cli(runtime_dir, "heal", check=False)
         run_cli(runtime_dir, "down", check=False)
+
+
+@pytest.fixture(scope="session")
+def arc_sites(tmp_path_factory):
+    """Both sites with controllers, profile current."""
+    with own_sandbox(tmp_path_factory, "integration-sandbox") as sites:
+        yield sites
 
 
 @pytest.fixture

@@ -27,9 +27,9 @@ from kubernetes.client.rest import ApiException
 from sandbox.layout import REPO_ROOT
 from sandbox.workload import Workload
 from sandbox.sqlclient import SqlClient
-from tests.sandbox.conftest import SandboxHandle, run_cli
+from tests.sandbox.conftest import run_cli
 
-from .conftest import ARC_GROUP, HOSTS, PARTNER, TIMINGS, Ansible
+from .conftest import ARC_GROUP, HOSTS, PARTNER, Ansible, own_sandbox
 from .dr_playbooks import PlaybookPairs, connected, dag_object, failed_messages, instance_object, roles, wait_for_dag
 
 RESULTS_DIR = REPO_ROOT / "build" / "reliability"
@@ -227,15 +227,10 @@ class Matrix:
 def matrix_on_own_sandbox(tmp_path_factory, playbook, label):
     """A Matrix for one playbook on a sandbox of its own (its cells kill sites and cut links); the rows are saved
     when the file's cells are done, and the sandbox stopped whatever happened."""
-    runtime_dir = tmp_path_factory.mktemp("sandbox-matrix-%s" % label)
-    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS)
-    matrix = Matrix(SandboxHandle(runtime_dir), tmp_path_factory.mktemp("matrix-%s" % label), playbook)
-    try:
+    with own_sandbox(tmp_path_factory, "sandbox-matrix-%s" % label) as sites:
+        matrix = Matrix(sites, tmp_path_factory.mktemp("matrix-%s" % label), playbook)
         yield matrix
         matrix.save()
-    finally:
-        run_cli(runtime_dir, "heal", check=False)
-        run_cli(runtime_dir, "down", check=False)
 
 
 def cell_id(cell):

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from sandbox.layout import REPO_ROOT
-from tests.sandbox.conftest import SandboxHandle, run_cli
+from tests.sandbox.conftest import run_cli
 
-from .conftest import HOSTS, PARTNER, TIMINGS, Ansible
+from .conftest import HOSTS, PARTNER, Ansible, own_sandbox
 from .dr_playbooks import PlaybookPairs, connected, dag_object, failed_messages, roles, wait_for_dag
 
 ROLES = REPO_ROOT / "roles"
@@ -74,13 +74,8 @@ def test_every_wait_timeout_of_the_roles_is_bounded_and_documented():
 @pytest.fixture(scope="module")
 def wait_sites(tmp_path_factory):
     """Both sites with controllers and fast timings, for this module only: its tests kill sites."""
-    runtime_dir = tmp_path_factory.mktemp("sandbox-bounded-waits")
-    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS)
-    try:
-        yield SandboxHandle(runtime_dir)
-    finally:
-        run_cli(runtime_dir, "heal", check=False)
-        run_cli(runtime_dir, "down", check=False)
+    with own_sandbox(tmp_path_factory, "sandbox-bounded-waits") as sites:
+        yield sites
 
 
 @pytest.fixture(scope="module")

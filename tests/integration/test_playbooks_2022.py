@@ -2,9 +2,8 @@
 (spec.input.*) instead of FailoverGroup; the same playbook and inventory set the pair up, the kind detected."""
 import pytest
 
-from tests.sandbox.conftest import SandboxHandle, run_cli
 
-from .conftest import HOSTS, TIMINGS, Ansible
+from .conftest import HOSTS, Ansible, own_sandbox
 from .dr_playbooks import PlaybookPairs, connected, dag_object, instance_object
 
 DAG_TASKS = ("Create or update the DAG resource on the primary site first",
@@ -15,12 +14,8 @@ ROLES = {"primary": "Primary", "secondary": "Secondary"}
 @pytest.fixture(scope="module")
 def sites_2022(tmp_path_factory):
     """Both sites of the 2022-01 profile, with controllers and fast timings, for this module only."""
-    runtime_dir = tmp_path_factory.mktemp("sandbox-playbooks-2022-01")
-    run_cli(runtime_dir, "up", "--profile", "2022-01", "--api-port", "0", *TIMINGS)
-    try:
-        yield SandboxHandle(runtime_dir)
-    finally:
-        run_cli(runtime_dir, "down", check=False)
+    with own_sandbox(tmp_path_factory, "sandbox-playbooks-2022-01", "--profile", "2022-01") as sites:
+        yield sites
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from tests.sandbox.conftest import SandboxHandle, run_cli
+from tests.sandbox.conftest import run_cli
 
-from .conftest import ARC_GROUP, HOSTS, TIMINGS, Ansible
+from .conftest import ARC_GROUP, HOSTS, Ansible, own_sandbox
 from .dr_playbooks import (PlaybookPairs, audit_marks, collection_writes_since, connected, dag_object,
                            failed_messages, handover_events, roles, wait_for_dag)
 
@@ -23,13 +23,8 @@ SUMMARY = "Summarise the pair"
 @pytest.fixture(scope="module")
 def drill_sites(tmp_path_factory):
     """Both sites with controllers and fast timings, for this module only."""
-    runtime_dir = tmp_path_factory.mktemp("sandbox-playbooks-failover")
-    run_cli(runtime_dir, "up", "--api-port", "0", *TIMINGS)
-    try:
-        yield SandboxHandle(runtime_dir)
-    finally:
-        run_cli(runtime_dir, "heal", check=False)
-        run_cli(runtime_dir, "down", check=False)
+    with own_sandbox(tmp_path_factory, "sandbox-playbooks-failover") as sites:
+        yield sites
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,10 @@ Dag resource (spec.input.*) instead of FailoverGroup, the walk-through and a pla
 the kind detected automatically."""
 import pytest
 
-from tests.sandbox.conftest import SandboxHandle, run_cli
 
-from .conftest import (ARC_GROUP, HOSTS, PARTNER, STEP_DAG, STEP_DAG_INFO, TIMINGS, Ansible, DrPair,
-                       collection_requests, dag_summary, discovery_requests, module_tasks, seed_walkthrough,
-                       write_requests)
+from .conftest import (ARC_GROUP, HOSTS, PARTNER, STEP_DAG, STEP_DAG_INFO, Ansible, DrPair,
+                       collection_requests, dag_summary, discovery_requests, module_tasks, own_sandbox,
+                       seed_walkthrough, write_requests)
 
 FAILOVER = "Planned failover of this site's DAG resource"
 PARTNER_INFO = "Read the partner's DAG resource"
@@ -16,12 +15,8 @@ PARTNER_INFO = "Read the partner's DAG resource"
 @pytest.fixture(scope="module")
 def sites_2022(tmp_path_factory):
     """Both sites of the 2022-01 profile, with controllers and fast timings, for this module only."""
-    runtime_dir = tmp_path_factory.mktemp("sandbox-2022-01")
-    run_cli(runtime_dir, "up", "--profile", "2022-01", "--api-port", "0", *TIMINGS)
-    try:
-        yield SandboxHandle(runtime_dir)
-    finally:
-        run_cli(runtime_dir, "down", check=False)
+    with own_sandbox(tmp_path_factory, "sandbox-2022-01", "--profile", "2022-01") as sites:
+        yield sites
 
 
 @pytest.fixture
