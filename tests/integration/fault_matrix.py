@@ -229,8 +229,10 @@ def matrix_on_own_sandbox(tmp_path_factory, playbook, label):
     when the file's cells are done, and the sandbox stopped whatever happened."""
     with own_sandbox(tmp_path_factory, "sandbox-matrix-%s" % label) as sites:
         matrix = Matrix(sites, tmp_path_factory.mktemp("matrix-%s" % label), playbook)
-        yield matrix
-        matrix.save()
+        try:
+            yield matrix
+        finally:
+            matrix.save()
 
 
 def cell_id(cell):
