@@ -24,6 +24,11 @@ description:
   - Waits, by watching the resource, until the controller has carried out the change. That is, until C(status.role)
     reached the target for the new generation, or, for a creation or a change of other fields, until the link to
     the partner is up.
+  - A planned switch the controller abandoned (the link went down during it) leaves C(spec.role=secondary) on a
+    site still Primary, and the controller does not act again on an unchanged spec. Asking for O(role=secondary)
+    again (with O(wait=true)) first withdraws the abandoned request by writing C(primary) back, waits until the
+    controller has settled that, then asks for the switch anew, with a warning. Arc's documentation does not say
+    whether its controller accepts C(primary) on update; where it does not, the module fails with advice.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
@@ -222,6 +227,8 @@ from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import ArcErr
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import Heartbeat, wait_for
 
+ABANDONED_SWITCH = ("%s on %s: an earlier planned switch was abandoned by the controller (spec.role 'secondary', "
+                    "status.role Primary, state Failed)")
 ROLE_AFTER = {"planned failover": "Secondary", "forced demotion": "Secondary", "forced failover": "Primary"}
 
 
@@ -339,6 +346,12 @@ class DagTask(object):
 
     def _update(self, existing, wanted):
         existing = self._settled(existing)
+        if self._abandoned_switch(existing, wanted["role"]):
+            if self.arc.check_mode:
+                self.arc.module.warn(ABANDONED_SWITCH % (self.name, self.arc.site) + "; check mode: not withdrawn")
+                self.result["changed"] = True
+                return self._report(existing, "Primary")
+            existing = self._withdraw_abandoned_switch(existing)
         status = existing.get("status") or {}
         current = dag_spec.from_spec(existing.get("spec") or {}, self.layout)
         previous_role = status.get("role")
@@ -388,6 +401,34 @@ class DagTask(object):
             return obj
         return wait_for(self.dags, self.name, conditions.dag_settled(generation), self.params["wait_timeout"], obj,
                         heartbeat=self.heartbeat)
+
+    def _abandoned_switch(self, existing, desired):
+        """A planned switch the controller abandoned (the link went down, say) leaves spec.role 'secondary' on a
+        site still Primary; the controller does not act on an unchanged spec, so asking again needs a withdrawal
+        first. Only when a wait is allowed: the withdrawal must settle before the switch is asked for."""
+        status = existing.get("status") or {}
+        spec_role = dag_spec.from_spec(existing.get("spec") or {}, self.layout)["role"]
+        return (desired == spec_role == "secondary" and status.get("role") == "Primary"
+                and status.get("state") == "Failed" and self.params["wait"])
+
+    def _withdraw_abandoned_switch(self, existing):
+        """Writes 'primary' back (the site is primary: nothing changes on the engine) and waits until the
+        controller has settled it. The Arc CLI never writes 'primary' on update, and whether Arc's controller
+        accepts it is not documented (docs/reliability.md); where it refuses, this says so and what to do."""
+        self.arc.module.warn(ABANDONED_SWITCH % (self.name, self.arc.site) + "; withdrawing it and asking again")
+        self.arc.check_data_controller()
+        obj = self.dags.patch(self.name, {"spec": dag_spec.to_spec({"role": "primary"}, self.layout)})
+        obj = wait_for(self.dags, self.name, conditions.dag_settled(obj["metadata"]["generation"]),
+                       self.params["wait_timeout"], obj, heartbeat=self.heartbeat)
+        status = obj.get("status") or {}
+        if status.get("state") != "Succeeded" or status.get("role") != "Primary":
+            raise ArcError(
+                "arc_dag %s on %s: the abandoned planned switch could not be withdrawn (state %s, role %s: %s). Check "
+                "the partner and the link, then retry with role=force-secondary (demotes at once; transactions the "
+                "partner has not hardened are lost) or recreate this DAG resource"
+                % (self.name, self.arc.site, status.get("state"), status.get("role"),
+                   status.get("results") or "no results"))
+        return obj
 
     def _role_decision(self, desired, spec_role, status):
         """(action or None, error or None) for the desired role; see dag_spec.role_action."""

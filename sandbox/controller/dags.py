@@ -74,7 +74,7 @@ class DagReconciler:
     async def _handle_generation(self, obj, spec, memory):
         name, generation = obj["metadata"]["name"], obj["metadata"]["generation"]
         creating = not memory.get("created")
-        found = dag_spec.problems(spec, creating, memory.get("role"))
+        found = dag_spec.problems(spec, creating, self._previous_role(spec, memory))
         runtime = None
         if not found:
             runtime, missing, waiting = self._instance_for(name, spec)
@@ -98,6 +98,16 @@ class DagReconciler:
                                on_promote_request=lambda message: self._promote_requested(name, message))
         self.operations[name] = self._start_role_change(obj, runtime, spec, creating)
         jsonfile.save(self._memory_path(obj), {"generation": generation, "role": spec.role, "created": True})
+
+    def _previous_role(self, spec, memory):
+        """The role the last handled generation left the instance in. A planned switch the controller could not
+        carry out (the link was down) leaves spec.role 'secondary' on an instance still PRIMARY: 'primary' may
+        then be written back, which withdraws the request so that it can be asked for again. (The Arc CLI never
+        writes 'primary' on update; whether Arc's controller accepts it is not documented: our choice.)"""
+        runtime = self.instances.runtime(spec.source_mi)
+        if memory.get("role") == "secondary" and runtime is not None and runtime.db.role == PRIMARY:
+            return "primary"
+        return memory.get("role")
 
     def _instance_for(self, name, spec):
         """(runtime, why it cannot be used, why it must be waited for) for the DAG's instance."""

@@ -6,8 +6,11 @@ Primary and unhealthy (split brain) until force-secondary rejoins it."""
 import datetime
 import time
 
+from tests.sandbox.conftest import run_cli
+
 from .conftest import (HOSTS, PARTNER, collection_requests, dag_summary, seed_walkthrough, wait_for_object,
                        write_requests)
+from .dr_playbooks import connected, wait_for_dag
 
 FAILOVER = "Change the role of this site's DAG resource"
 PARTNER_INFO = "Read the partner's DAG resource"
@@ -169,3 +172,31 @@ def test_forced_failover_with_the_primary_site_killed_then_rejoin(ansible, arc_s
     assert result["failover"]["action"] == "forced demotion"
     roles = {host: dag_summary(_info(ansible, pair), host, INFO)["role"] for host in HOSTS}
     assert roles == {"primary": "Secondary", "secondary": "Primary"}
+
+
+def test_a_planned_failover_abandoned_over_a_cut_link_is_asked_for_again(ansible, arc_sites, new_dr_pair, tmp_path):
+    """The link is cut as the switch is asked for: the controller abandons it and spec.role stays 'secondary' on a
+    site still Primary. Once healed, the same request withdraws the abandoned one and switches, with a warning."""
+    pair = _dr_pair(ansible, new_dr_pair, tmp_path)
+    before = _stored(arc_sites, pair, "primary")
+    run_cli(arc_sites.runtime_dir, "partition")
+    try:
+        wait_for_dag(arc_sites, pair, "primary", lambda obj: not connected(obj))
+        cut = _role_change(ansible, pair, "primary", "secondary")
+    finally:
+        run_cli(arc_sites.runtime_dir, "heal")
+    assert cut.rc != 0, cut
+    message = cut.result(FAILOVER, "primary")["msg"]
+    assert "reports Failed: planned failover refused" in message and "not connected" in message, message
+    abandoned = _stored(arc_sites, pair, "primary")
+    assert (abandoned["spec"]["role"], abandoned["status"]["role"]) == ("secondary", "Primary")
+
+    for host in HOSTS:
+        wait_for_dag(arc_sites, pair, host, connected)
+    again = _role_change(ansible, pair, "primary", "secondary")
+    assert again.rc == 0, again
+    warnings = " ".join(again.result(FAILOVER, "primary").get("warnings") or [])
+    assert "abandoned" in warnings and "withdrawing it and asking again" in warnings, warnings
+    # generation: the abandoned request, the withdrawal, the new request
+    before["metadata"]["generation"] += 2
+    _assert_switched(again, pair, "primary", arc_sites, before)

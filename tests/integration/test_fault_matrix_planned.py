@@ -20,34 +20,22 @@ def pair(matrix):
     return matrix.set_up("mxp")
 
 
-@pytest.fixture
-def pair_for(matrix, pair):
-    """The shared pair, except for the cell known to leave its pair unable to converge: that one gets its own."""
-    return lambda fault, step: matrix.set_up("mxq") if (step, fault) == ("switch", "link-cut") else pair
-
-
 # (step, fault, task where the fault strikes, whose API dies: the site giving up the primary role, or the one
-# taking it)
-# A link cut between the preflight and the switch: the controller refuses the planned failover (partner not
-# connected) and spec.role stays 'secondary' on the primary; once healed, a re-run finds the request already in the
-# spec, which the controller does not act on again, and arc_dag refuses with advice (force-secondary, or recreate).
-# Re-arming the request needs a way to withdraw a failed spec.role that real Arc does not document: open finding.
-LINK_CUT_AT_SWITCH = pytest.mark.xfail(strict=True, reason="a planned switch refused by the controller leaves "
-                                       "spec.role=secondary, which a re-run cannot re-arm (see docs/reliability.md)")
-
+# taking it). A link cut between the preflight and the switch makes the controller abandon the switch and leaves
+# spec.role 'secondary' on the primary; the re-run withdraws that request and asks again (arc_dag).
 CELLS = [
     ("every step", "flaky", None, None),
     ("every step", "conflicts", None, None),
     ("switch", "api-dies", SWITCH, "from"),
-    pytest.param("switch", "link-cut", SWITCH, None, marks=LINK_CUT_AT_SWITCH),
+    ("switch", "link-cut", SWITCH, None),
     ("record", "api-dies", RECORD, "to"),
     ("record", "link-cut", RECORD, None),
 ]
 
 
 @pytest.mark.parametrize("step, fault, task, dying", CELLS, ids=[cell_id(c) for c in CELLS])
-def test_planned_failover_cell(matrix, pair_for, step, fault, task, dying):
-    dr_pair, inventory = pair_for(fault, step)
+def test_planned_failover_cell(matrix, pair, step, fault, task, dying):
+    dr_pair, inventory = pair
     before = primary_site(matrix.sandbox, dr_pair)
     site = {"from": before, "to": partner(before)}.get(dying)
     writes = AcknowledgedWrites(matrix.sandbox, dr_pair)

@@ -119,6 +119,35 @@ def test_a_planned_failover_the_partner_cannot_catch_up_with_is_abandoned(arc):
     assert pair.roles() == {"primary": "Primary", "secondary": "Secondary"}
 
 
+def test_a_switch_the_controller_abandoned_can_be_withdrawn_and_asked_for_again(arc):
+    """After an abandoned switch spec.role says 'secondary' on a site still Primary, and an unchanged spec is not
+    acted on again: writing 'primary' back withdraws the request (nothing changes on the engine), and a new
+    'secondary' then carries out the switch."""
+    pair = Pair(arc).setup()
+    with partitioned(arc):
+        time.sleep(PARTITION_NOTICED)
+        pair.dags["primary"].set_role("secondary")
+        assert pair.dags["primary"].wait_settled(timeout=FAILOVER_TIMEOUT + 10)["state"] == "Failed"
+    wait_partner_state(pair.dags["primary"], "CONNECTED")
+    pair.dags["primary"].set_role("primary")
+    withdrawn = pair.dags["primary"].wait_settled()
+    assert (withdrawn["state"], withdrawn["role"]) == ("Succeeded", "Primary"), withdrawn
+    assert pair.instances["primary"].stats()["role"] == "PRIMARY"
+    pair.dags["primary"].set_role("secondary")
+    assert pair.dags["primary"].wait_settled()["state"] == "Succeeded"
+    wait_for(lambda: pair.roles() == {"primary": "Secondary", "secondary": "Primary"}, what="the switch")
+
+
+def test_primary_is_still_refused_on_update_where_the_switch_happened(arc):
+    pair = Pair(arc).setup()
+    pair.dags["primary"].set_role("secondary")
+    assert pair.dags["primary"].wait_settled()["state"] == "Succeeded"
+    pair.dags["primary"].set_role("primary")
+    refused = pair.dags["primary"].wait_settled()
+    assert refused["state"] == "Failed" and "only accepted at creation" in refused["results"], refused
+    assert pair.instances["primary"].stats()["role"] == "SECONDARY"
+
+
 def test_a_planned_failover_whose_partner_cannot_be_told_to_take_over_is_undone(arc):
     """The partner hardened everything, but the link is cut before it hears it must take over: the old
     primary must not stay demoted (nobody would take writes, even after the link heals)."""
