@@ -15,11 +15,13 @@ PYTEST        := $(BIN)/python -m pytest
 PARALLEL      := -n 2 --dist loadfile
 export PATH   := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv test demo sanity lint units sandbox-tests integration molecule build-tree pip-bootstrap clean constraints
+.PHONY: help venv test demo bench bench-smoke sanity lint units sandbox-tests integration molecule build-tree pip-bootstrap \
+        vendor-collections clean constraints
 
 help:
 	@echo "make demo   start the two-site sandbox and run the DR drill"
 	@echo "make test   ansible-test sanity, ansible-lint, unit, sandbox and integration tests (what CI runs)"
+	@echo "make bench  measure wait latency, requests, task cost, failover overhead, fleet scale (bench/results/)"
 
 # The virtualenv is rebuilt only when a requirements file changes.
 venv: $(VENV_STAMP)
@@ -63,6 +65,21 @@ molecule: build-tree
 
 demo: build-tree
 	$(BIN)/python -m sandbox.demo
+
+# kubernetes.core and awx.awx, from the ansible wheel on PyPI (Galaxy is unreachable): what the bench compares
+# against and what the AWX content is checked with. Never needed by the collection itself.
+VENDOR_STAMP  := build/vendor-collections/.from-ansible-12.3.0
+vendor-collections: $(VENDOR_STAMP)
+$(VENDOR_STAMP): devtools/vendor_collections.py | venv
+	$(BIN)/python devtools/vendor_collections.py build/vendor-collections
+
+# The benchmarks (bench/): results in bench/results/latest.{json,md}; about 20 minutes.
+bench: build-tree vendor-collections
+	$(BIN)/python -m bench
+
+# One repetition at the smallest sizes, so that the bench cannot rot (part of make test; results in build/).
+bench-smoke: build-tree vendor-collections
+	$(BIN)/python -m bench --quick --output build/bench-smoke
 
 constraints: venv
 	{ echo "# Full, pinned set of development packages (pip freeze of requirements-dev.txt on Python 3.11)."; \
