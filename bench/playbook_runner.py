@@ -40,8 +40,8 @@ class PlaybookRun:
 
     def check(self):
         if self.rc != 0:
-            raise RuntimeError("ansible-playbook failed (%s):\n%s\n%s" % (self.rc, self.stdout[-3000:],
-                                                                           self.stderr[-2000:]))
+            tail = (self.rc, self.stdout[-3000:], self.stderr[-2000:])
+            raise RuntimeError("ansible-playbook failed (%s):\n%s\n%s" % tail)
         return self
 
 

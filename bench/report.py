@@ -18,8 +18,7 @@ def write(results, directory, meta):
 
 def _value(value):
     if isinstance(value, dict) and "median" in value:
-        return "%s %s (min %s, max %s, %d runs)" % (value["median"], value["unit"], value["min"], value["max"],
-                                                     value["runs"])
+        return "{median} {unit} (min {min}, max {max}, {runs} runs)".format(**value)
     return str(value)
 
 

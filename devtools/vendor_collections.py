@@ -27,8 +27,8 @@ def main(destination):
             members = [m for m in archive.namelist() if m.startswith(COLLECTIONS)]
             archive.extractall(destination, members)
     stamp.touch()
-    print("vendored %s from %s into %s" % (", ".join(c.split("/", 1)[1].rstrip("/").replace("/", ".")
-                                                       for c in COLLECTIONS), ANSIBLE_WHEEL, destination))
+    names = [c.split("/", 1)[1].rstrip("/").replace("/", ".") for c in COLLECTIONS]
+    print("vendored %s from %s into %s" % (", ".join(names), ANSIBLE_WHEEL, destination))
     return 0
 
 
