@@ -152,3 +152,23 @@ def handover_events(sandbox, pair, site):
 def failed_messages(run):
     """The messages of the failed tasks of a run, one string."""
     return "\n".join(str(t["result"].get("msg")) for t in run.failed())
+
+
+def _merged(into, data):
+    """Recursive dict merge, as Ansible aggregates set_stats data (aggregate: true) into a job's artifacts."""
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merged(into[key], value)
+        else:
+            into[key] = value
+    return into
+
+
+def workflow_artifacts(run):
+    """What AWX keeps as the job's artifacts: every set_stats result of the run, aggregated."""
+    artifacts = {}
+    for task in run.results():
+        stats = task["outcome"] == "ok" and task["result"].get("ansible_stats")
+        if stats:
+            _merged(artifacts, stats["data"])
+    return artifacts

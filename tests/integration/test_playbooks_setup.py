@@ -7,7 +7,7 @@ import pytest
 
 from .conftest import HOSTS
 from .dr_playbooks import (PlaybookPairs, audit_marks, collection_since, collection_writes_since, connected,
-                           dag_object, failed_messages, instance_object)
+                           dag_object, failed_messages, instance_object, workflow_artifacts)
 
 DR_SETUP = "arcdata.sqlmi.dr_setup"
 DR_TEARDOWN = "arcdata.sqlmi.dr_teardown"
@@ -44,6 +44,12 @@ def test_dr_setup_sets_up_a_pair_then_changes_and_writes_nothing(ansible, arc_si
     assert first.rc == 0, first
     _assert_set_up(arc_sites, pair)
     assert {t["host"] for t in first.results(CREATE_INSTANCE) if t["result"].get("changed")} == set(HOSTS)
+    # what an AWX workflow sees: each site's DAG side, pinning the partner's certificate
+    sides = workflow_artifacts(first)["dr_setup"][pair.group]
+    assert {site: (sides[site]["role"], sides[site]["state"], sides[site]["connected"]) for site in HOSTS} == \
+        {site: (ROLES[site], "Succeeded", True) for site in HOSTS}, sides
+    assert {site: sides[site]["dag_resource"] for site in HOSTS} == pair.dags
+    assert all(len(sides[site]["partner_certificate_sha256"]) >= 64 for site in HOSTS), sides
 
     marks = audit_marks(arc_sites)
     second = ansible.run(DR_SETUP, inventory=inventory)
@@ -62,6 +68,9 @@ def test_dr_setup_sets_up_a_pair_then_changes_and_writes_nothing(ansible, arc_si
     removed = ansible.run(DR_TEARDOWN, inventory=inventory,
                           extra_vars={"dr_teardown_confirm": pair.dag_name, "dr_teardown_instances": True})
     assert removed.rc == 0, removed
+    assert workflow_artifacts(removed)["dr_teardown"][pair.group] == {
+        site: {"dag_resource": pair.dags[site], "dag_removed": True, "instance": pair.instances[site],
+               "instance_removed": True} for site in HOSTS}
     for site in HOSTS:
         assert dag_object(arc_sites, pair, site) is None
         assert instance_object(arc_sites, pair, site) is None
