@@ -43,9 +43,10 @@ test: sanity lint units sandbox-tests integration molecule
 sanity: build-tree pip-bootstrap
 	cd $(COLLECTION) && ansible-test sanity --python 3.11 --color no
 
-# ansible-lint's production profile (config in .ansible-lint), offline: Galaxy is unreachable here.
-lint: build-tree
-	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-lint --nocolor
+# ansible-lint's production profile (config in .ansible-lint), offline: Galaxy is unreachable here. awx.awx (vendored)
+# resolves the modules of extensions/awx/configure_awx.yml.
+lint: build-tree vendor-collections
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build:$(CURDIR)/build/vendor-collections $(BIN)/ansible-lint --nocolor
 
 # The collection is imported from the build tree (ansible_collections/arcdata/sqlmi), as Ansible does.
 units: build-tree
@@ -54,7 +55,8 @@ units: build-tree
 sandbox-tests: venv
 	$(PYTEST) $(PARALLEL) tests/sandbox
 
-integration: build-tree
+# awx.awx (vendored) is what test_awx.py checks extensions/awx against.
+integration: build-tree vendor-collections
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) $(PARALLEL) tests/integration
 
 # Molecule scenarios (extensions/molecule/: setup with idempotence, planned failover and failback, forced
