@@ -15,14 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
+from . import rest
 from .errors import ArcError
-
-try:
-    from kubernetes.client.rest import ApiException
-except ImportError:  # pragma: no cover - reported by the module with missing_required_lib
-    ApiException = None
 
 ARC_GROUP = "sql.arcdata.microsoft.com"
 DATA_CONTROLLER_GROUP = "arcdata.microsoft.com"
@@ -54,18 +48,7 @@ class NotServed(ArcError):
 def get_json(api_client, path, accept="application/json", _request_timeout=None):
     """GET a non-resource path through the client's auth and TLS; returns the decoded body. An answer
     other than 2xx raises ApiException, as the client's own calls do."""
-    if hasattr(api_client, "param_serialize"):  # kubernetes >= 35 (openapi-generator 7 clients)
-        method, url, headers, body, unused = api_client.param_serialize(
-            method="GET", resource_path=path, header_params={"Accept": accept}, auth_settings=["BearerToken"])
-        response = api_client.call_api(method, url, header_params=headers, _request_timeout=_request_timeout)
-        response.read()
-        if not 200 <= response.status <= 299:  # these clients leave the status check to deserialisation
-            raise ApiException(http_resp=response)
-        return json.loads(response.data)
-    response = api_client.call_api(path, "GET", header_params={"Accept": accept}, auth_settings=["BearerToken"],
-                                   _preload_content=False, _return_http_data_only=True,
-                                   _request_timeout=_request_timeout)
-    return json.loads(response.data)
+    return rest.request(api_client, "GET", path, accept=accept, _request_timeout=_request_timeout)
 
 
 def _versions_from_aggregated(document):

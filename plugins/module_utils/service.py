@@ -19,10 +19,10 @@ import re
 import time
 
 from .errors import ApiFailure, lacks_permission
+from .rest import CoreObjects, CustomObjects
 from .retry import RetryPolicy, parse_retry_after
 
 try:
-    from kubernetes import client
     from kubernetes.client.rest import ApiException
     import urllib3
     TRANSIENT = (urllib3.exceptions.HTTPError, OSError)
@@ -100,7 +100,7 @@ class CustomResources(object):
     """One custom resource kind in one namespace of one site."""
 
     def __init__(self, api_client, caller, kind, version, namespace):
-        self.api = client.CustomObjectsApi(api_client)
+        self.api = CustomObjects(api_client)
         self.caller, self.kind, self.version, self.namespace = caller, kind, version, namespace
 
     def describe(self, name=None):
@@ -176,7 +176,7 @@ class Events(object):
     """Kubernetes Events about an object (what `kubectl describe` lists under it)."""
 
     def __init__(self, api_client, caller, namespace):
-        self.api = client.CoreV1Api(api_client)
+        self.api = CoreObjects(api_client)
         self.caller, self.namespace = caller, namespace
 
     def record(self, involved, reason, message, event_type="Normal", dry_run=False):
@@ -194,10 +194,10 @@ class Events(object):
 
 
 class Secrets(object):
-    """Secrets of one namespace (the admin login Secret of an instance)."""
+    """Secrets of one namespace (the admin login Secret of an instance), as dicts."""
 
     def __init__(self, api_client, caller, namespace):
-        self.api = client.CoreV1Api(api_client)
+        self.api = CoreObjects(api_client)
         self.caller, self.namespace = caller, namespace
 
     def describe(self, name):

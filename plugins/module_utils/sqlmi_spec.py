@@ -268,8 +268,8 @@ def secret_body(name, username, password, labels=None):
 
 
 def secret_values(secret):
-    """(username, password) decoded from a V1Secret, None for what is missing."""
-    data = getattr(secret, "data", None) or {}
+    """(username, password) decoded from a Secret, None for what is missing."""
+    data = (secret or {}).get("data") or {}
 
     def decode(key):
         try:

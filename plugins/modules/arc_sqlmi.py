@@ -365,7 +365,8 @@ class InstanceTask(object):
         self.diff = {"before": {"spec": existing.get("spec")}, "after": {}}
         secret_name = ((existing.get("spec") or {}).get("security") or {}).get("adminLoginSecret")
         secret = self.secrets.get(secret_name) if secret_name else None
-        if secret is not None and (secret.metadata.labels or {}).get(MANAGED_BY) == "arcdata.sqlmi":
+        labels = ((secret or {}).get("metadata") or {}).get("labels") or {}
+        if secret is not None and labels.get(MANAGED_BY) == "arcdata.sqlmi":
             self.secrets.delete(secret_name, dry_run=self.arc.check_mode)
         if self.params["wait"] and not self.arc.check_mode:
             wait_for(self.instances, self.name, conditions.deleted(), self.params["wait_timeout"], existing)

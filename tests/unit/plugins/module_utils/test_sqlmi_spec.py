@@ -425,16 +425,13 @@ def test_secret_body_and_values_round_trip():
                                 "labels": {"app.kubernetes.io/managed-by": "arcdata.sqlmi"}}
     assert base64.b64decode(body["data"]["password"]).decode("utf-8") == PASSWORD
     assert PASSWORD not in str(body)
-
-    class Secret(object):
-        data = body["data"]
-    assert sqlmi_spec.secret_values(Secret()) == ("arcadmin", PASSWORD)
+    assert sqlmi_spec.secret_values(body) == ("arcadmin", PASSWORD)  # read back, the Secret is this dict
 
 
 def test_secret_values_of_incomplete_secrets():
-    class Secret(object):
-        data = {"username": base64.b64encode(b"arcadmin").decode("ascii"), "password": "%%% not base64"}
-    assert sqlmi_spec.secret_values(Secret()) == ("arcadmin", None)
+    secret = {"data": {"username": base64.b64encode(b"arcadmin").decode("ascii"), "password": "%%% not base64"}}
+    assert sqlmi_spec.secret_values(secret) == ("arcadmin", None)
+    assert sqlmi_spec.secret_values({"metadata": {"name": "empty"}}) == (None, None)
     assert sqlmi_spec.secret_values(None) == (None, None)
 
 
