@@ -67,8 +67,8 @@ class Caches:
     """The temporary directories kubernetes.core keeps its discovery cache in: a new one for every cold task,
     one shared by all warm tasks (warmed by the setup play)."""
 
-    def __init__(self):
-        self.root = Path(tempfile.mkdtemp(prefix="arc-bench-k8s-cache-"))
+    def __init__(self, root):
+        self.root = Path(root)
         self.warm = self._new("warm")
         self._cold = 0
 
@@ -267,11 +267,10 @@ def max_discovery_per_run(found):
 def run(args):
     result = Result(NAME, TITLE)
     repetitions = min(args.repetitions, MAX_REPETITIONS)
-    caches = Caches()
-    with running_sandbox() as sandbox:
+    with running_sandbox() as sandbox, tempfile.TemporaryDirectory(prefix="arc-bench-k8s-cache-") as root:
         inventory = dr_setup(sandbox)
         marks = sandbox.marks()
-        played = run_playbook(playbook(repetitions, caches), inventory).check()
+        played = run_playbook(playbook(repetitions, Caches(root)), inventory).check()
         found = per_task(played, sandbox.requests_since(marks))
     report(result, counts(found), max_discovery_per_run(found))
     result.notes += ["%s, %s: %s" % (operation, variant, asked)

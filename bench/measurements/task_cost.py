@@ -88,8 +88,7 @@ def task_seconds(run):
 def run(args):
     result = Result(NAME, TITLE)
     pair = Pair("cost")
-    cache_dir = tempfile.mkdtemp(prefix="arc-bench-k8s-cache-")
-    with running_sandbox() as sandbox:
+    with running_sandbox() as sandbox, tempfile.TemporaryDirectory(prefix="arc-bench-k8s-cache-") as cache_dir:
         inventory = sandbox.inventory(1)
         run_playbook(setup_plays(pair), inventory).check()
         played = run_playbook(measured_play(pair, cache_dir, turns(args.repetitions)), inventory).check()
