@@ -1,0 +1,41 @@
+"""dr_setup does not read again what it has just read (issue 7, fleet scale: each read is a module run, the bulk of a
+fleet's time). dr_site takes from the first check whether its instance exists; the check before the DAG takes the
+instance as dr_site's wait found it Ready and the DAG resource as the first check read it. In check mode nothing is
+waited for, so the check before the DAG reads both sites itself."""
+import pytest
+
+from .dr_playbooks import PlaybookPairs
+
+DR_SETUP = "arcdata.sqlmi.dr_setup"
+# dr_preflight's reads, run by the first check and again by the check before the DAG
+CHECK_READS = ("Read this site's instance (and, for the reachable check, its data controller)",
+               "Read this site's DAG resource")
+SITE_READ = "Read this site's instance"  # dr_site's own
+
+
+@pytest.fixture
+def pairs(arc_sites, tmp_path):
+    made = PlaybookPairs(arc_sites, tmp_path)
+    yield made
+    made.remove_all()
+
+
+def _outcomes(run, task, host):
+    return [t["outcome"] for t in run.results(task, host)]
+
+
+@pytest.mark.timeout(600)
+def test_dr_setup_reads_each_site_once_before_the_dag(ansible, pairs):
+    pair = pairs.new("rd")
+    run = ansible.run(DR_SETUP, inventory=pairs.inventory(pair))
+    assert run.rc == 0, run
+    for host in pair.hosts.values():
+        assert _outcomes(run, SITE_READ, host) == ["skipped"], run
+        for task in CHECK_READS:
+            assert _outcomes(run, task, host) == ["ok", "skipped"], (task, host, run)
+
+    checked = ansible.run(DR_SETUP, inventory=pairs.inventory(pair), check=True)
+    assert checked.rc == 0, checked
+    for host in pair.hosts.values():
+        for task in CHECK_READS:
+            assert _outcomes(checked, task, host) == ["ok", "ok"], (task, host, checked)
