@@ -129,33 +129,8 @@ api_version:
   type: str
 """
 
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, dag_spec, handover
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
-
-
-def summary(obj, layout):
-    status = obj.get("status") or {}
-    fields = dag_spec.from_spec(obj.get("spec") or {}, layout)
-    replicas = status.get("replicas") or []
-    return {
-        "name": obj["metadata"]["name"],
-        "dag_name": fields["dag_name"],
-        "local_instance": fields["local_instance"],
-        "remote_instance": fields["remote_instance"],
-        "remote_mirroring_url": fields["remote_mirroring_url"],
-        "sync_mode": (fields["sync_mode"] or "async").lower(),
-        "spec_role": fields["role"],
-        "role": status.get("role"),
-        "state": status.get("state"),
-        "status_results": status.get("results"),
-        "health": status.get("healthState"),
-        "connected": bool(replicas) and all(r.get("connectedState") == "CONNECTED" for r in replicas),
-        "replicas": replicas,
-        "partner_certificate": certificates.facts(fields["remote_mirroring_cert"]),
-        "generation": obj["metadata"].get("generation"),
-        "observed_generation": status.get("observedGeneration"),
-        "handover": handover.parse(obj["metadata"].get("annotations")),
-    }
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize
 
 
 def run(arc):
@@ -167,7 +142,7 @@ def run(arc):
     else:
         found = dags.list().get("items") or []
     return {"changed": False, "api_kind": layout, "api_version": dags.version,
-            "dags": [summary(o, layout) for o in found]}
+            "dags": [summarize(o, layout) for o in found]}
 
 
 def main():

@@ -44,8 +44,17 @@ options:
         in indirect connection mode), and return the verdict as RV(data_controller). It only reads.
     type: bool
     default: false
+  dag_resource:
+    description:
+      - Also read this DAG resource (C(FailoverGroup), or the legacy C(Dag) on a site that serves only that) of the
+        namespace in the same run, and return it as RV(dags); a site's whole DR state in one module run, where
+        M(arcdata.sqlmi.arc_dag_info) would be a second one.
+      - It is read at the most preferred version the site serves for its kind, whatever O(api_version) says.
+    type: str
+    version_added: 1.0.0
 seealso:
   - module: arcdata.sqlmi.arc_sqlmi
+  - module: arcdata.sqlmi.arc_dag_info
 """
 
 EXAMPLES = r"""
@@ -132,10 +141,24 @@ data_controller:
     problem:
       description: Why it is not usable (no data controller, or direct connection mode), or null.
       type: str
+dags:
+  description:
+    - The DAG resource named by O(dag_resource), summarised with the fields M(arcdata.sqlmi.arc_dag_info) returns
+      in its RV(arcdata.sqlmi.arc_dag_info#module:dags); empty when it does not exist.
+  returned: when O(dag_resource) is given
+  type: list
+  elements: dict
+  version_added: 1.0.0
+dag_api_kind:
+  description: The kind the DAG resource was read as, C(FailoverGroup) or C(Dag).
+  returned: when O(dag_resource) is given
+  type: str
+  version_added: 1.0.0
 """
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, sqlmi_spec
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize as summarize_dag
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
 
@@ -176,7 +199,16 @@ def run(arc):
     result = {"changed": False, "api_version": instances.version, "instances": [summary(o) for o in found]}
     if arc.params["data_controller"]:
         result["data_controller"] = data_controller_verdict(arc)
+    if arc.params["dag_resource"]:
+        result.update(site_dag(arc, arc.params["dag_resource"]))
     return result
+
+
+def site_dag(arc, name):
+    """The site's DAG resource, read in this run so that a preflight costs one module run per site."""
+    layout, dags = arc.dag_resources("auto", None, name)
+    obj = dags.get(name)
+    return {"dag_api_kind": layout, "dags": [summarize_dag(obj, layout)] if obj is not None else []}
 
 
 def data_controller_verdict(arc):
@@ -191,7 +223,8 @@ def data_controller_verdict(arc):
 
 def main():
     ArcModule(dict(name=dict(type="str"), api_version=dict(type="str"),
-                   data_controller=dict(type="bool", default=False)), wait=False).run(run)
+                   data_controller=dict(type="bool", default=False), dag_resource=dict(type="str")),
+              wait=False).run(run)
 
 
 if __name__ == "__main__":

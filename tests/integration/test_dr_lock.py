@@ -118,6 +118,10 @@ def test_two_failovers_at_the_same_moment_exactly_one_proceeds(arc_sites, set_up
     assert roles(arc_sites, pair) == switched(primary)
     lease = read_lease(arc_sites, primary, pair)
     assert lease is not None and lease.spec.holder_identity == "", "the winner released the lock"
+    # with its handover record, in the same module run: the separate release (for runs that end early) did not run
+    record = winners[0].result("Record the handover on each reachable site's DAG resource", primary)
+    assert record["dr_lock_released"] is True, record
+    assert [t["outcome"] for t in winners[0].results("Release the DR lock")] == ["skipped", "skipped"], winners[0]
 
 
 def test_a_held_lock_stops_a_failover_before_any_dag_write(arc_sites, set_up_pair):

@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What arc_dag_info returns for one DAG resource: its role, state and health as a playbook checks them.
+
+arc_sqlmi_info returns the same summary when it reads a site's DAG resource with its instance."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from . import certificates, dag_spec, handover
+
+
+def summarize(obj, layout):
+    """The summary of a FailoverGroup or Dag object (layout names which)."""
+    status = obj.get("status") or {}
+    fields = dag_spec.from_spec(obj.get("spec") or {}, layout)
+    replicas = status.get("replicas") or []
+    return {
+        "name": obj["metadata"]["name"],
+        "dag_name": fields["dag_name"],
+        "local_instance": fields["local_instance"],
+        "remote_instance": fields["remote_instance"],
+        "remote_mirroring_url": fields["remote_mirroring_url"],
+        "sync_mode": (fields["sync_mode"] or "async").lower(),
+        "spec_role": fields["role"],
+        "role": status.get("role"),
+        "state": status.get("state"),
+        "status_results": status.get("results"),
+        "health": status.get("healthState"),
+        "connected": bool(replicas) and all(r.get("connectedState") == "CONNECTED" for r in replicas),
+        "replicas": replicas,
+        "partner_certificate": certificates.facts(fields["remote_mirroring_cert"]),
+        "generation": obj["metadata"].get("generation"),
+        "observed_generation": status.get("observedGeneration"),
+        "handover": handover.parse(obj["metadata"].get("annotations")),
+    }
