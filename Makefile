@@ -38,7 +38,7 @@ $(GET_PIP): | devtools/get_pip_standin.py
 build-tree: venv
 	$(BIN)/python devtools/sync_build_tree.py . $(COLLECTION)
 
-test: sanity lint units sandbox-tests integration molecule
+test: sanity lint units sandbox-tests integration molecule bench-smoke
 
 sanity: build-tree pip-bootstrap
 	cd $(COLLECTION) && ansible-test sanity --python 3.11 --color no

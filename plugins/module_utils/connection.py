@@ -187,7 +187,7 @@ def default_namespace(params):
     return None
 
 
-USER_AGENT = "arcdata.sqlmi/0.1.0 (Ansible collection)"
+USER_AGENT = "arcdata.sqlmi/1.0.0 (Ansible collection)"
 
 
 def api_client(params):

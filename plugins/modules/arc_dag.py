@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: arc_dag
 short_description: Manage one site's half of an Arc SQL Managed Instance distributed availability group
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates or deletes the DAG resource of one site, in the seed document's C(az sql mi-arc dag)
     vocabulary, as a C(FailoverGroup) (current Arc) or the retired C(Dag) resource (2022), detected from what the

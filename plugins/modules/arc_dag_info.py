@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: arc_dag_info
 short_description: Read the distributed availability group resources of an Arc site
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads one DAG resource by O(name), or all in the namespace, as C(FailoverGroup) or the legacy C(Dag) (detected
     from what the site serves), and returns for each the role (C(status.role), the truth), state, results, health,

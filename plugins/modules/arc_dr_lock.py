@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: arc_dr_lock
 short_description: Take, renew or release the DR lock of a DR pair (a Kubernetes Lease)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - One operator at a time per DR pair. The lock is a C(coordination.k8s.io/v1) Lease in the site's namespace;
     the failover roles take it on the current primary's site before their first write and release it at the end.

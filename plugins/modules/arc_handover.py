@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: arc_handover
 short_description: Record a failover (handover record) on a site's DAG resource
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Writes a handover record (time, mode, from and to site, operator or AWX job, outcome) as the
     C(arcdata.sqlmi/handover) annotation of one site's DAG resource, replacing the previous record, and as a

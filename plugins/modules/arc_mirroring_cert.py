@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: arc_mirroring_cert
 short_description: Read, check and save an Arc SQL Managed Instance's mirroring certificate
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - The seed document's C(az sql mi-arc get-mirroring-cert). Reads C(status.highAvailability.mirroringCertificate)
     of a C(SqlManagedInstance) through the Kubernetes API, normalises the PEM (Arc publishes it with CRLF line

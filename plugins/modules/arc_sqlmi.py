@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: arc_sqlmi
 short_description: Create, update or delete an Azure Arc-enabled SQL Managed Instance
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages a C(SqlManagedInstance) custom resource and its admin login Secret through the Kubernetes API of one
     site, as C(az sql mi-arc create|update|delete --use-k8s) does.

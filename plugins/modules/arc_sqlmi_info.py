@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: arc_sqlmi_info
 short_description: Read Azure Arc-enabled SQL Managed Instances and summarise their status
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads one C(SqlManagedInstance) by O(name), or all of them in the namespace, through the Kubernetes API, and
     returns for each a summary a playbook can check without digging (state, replicas, endpoints, high

@@ -32,7 +32,7 @@ def _configured(tmp_path, pairs=None, **extra):
     for site in HOSTS:
         files[site] = tmp_path / f"{site}.kubeconfig"
         files[site].write_text(f"apiVersion: v1\nkind: Config\nusers: [{{name: {site}, user: {{token: {SECRET_MARK}}}}}]\n")
-    extra_vars = {"arc_awx_ee_image": "registry.example.com/arcdata-sqlmi-ee:0.1.0",
+    extra_vars = {"arc_awx_ee_image": "registry.example.com/arcdata-sqlmi-ee:1.0.0",
                   "arc_awx_kubeconfig_files": dict((site, str(path)) for site, path in files.items())}
     if pairs is not None:
         extra_vars["arc_awx_pairs"] = pairs

@@ -181,6 +181,6 @@ def test_cli_adds_a_counted_fault_and_clears_it(sandbox, primary, faults, raw, c
 
 def test_a_rule_with_a_user_agent_faults_only_that_client(primary, faults, raw, configmaps, configmap):
     faults.set_faults([rule(primary, code=503, user_agent="arcdata.sqlmi/")])
-    ours = raw.request("GET", f"{configmaps}/{configmap}", headers={"User-Agent": "arcdata.sqlmi/0.1.0"})
+    ours = raw.request("GET", f"{configmaps}/{configmap}", headers={"User-Agent": "arcdata.sqlmi/1.0.0"})
     theirs = raw.request("GET", f"{configmaps}/{configmap}", headers={"User-Agent": "kubectl/v1.32.0"})
     assert (ours.status_code, theirs.status_code) == (503, 200)
