@@ -58,6 +58,23 @@ def test_dr_setup_sets_up_a_pair_then_changes_and_writes_nothing(ansible, arc_si
     assert collection_writes_since(arc_sites, marks) == {"primary": [], "secondary": []}
     assert all(collection_since(arc_sites, marks).values()), "the second run did not even read the sites"
     _assert_set_up(arc_sites, pair)
+    # a pair set up as asked is read once per site (one module run each, the first check's) and left alone, and
+    # says so; AWX still gets the same artifact
+    module_runs = sorted((t["host"], t["action"]) for t in second.tasks
+                         if t["action"].startswith("arcdata.sqlmi.") and t["outcome"] != "skipped")
+    assert module_runs == [(site, "arcdata.sqlmi.arc_sqlmi_info") for site in HOSTS], module_runs
+    assert f"DR pair {pair.group}: already set up as asked" in second.stdout, second
+    assert workflow_artifacts(second)["dr_setup"][pair.group] == sides
+
+    # a new requested spec is something to do: the run goes through the roles and updates both instances
+    pair.spec["memory_limit"] = "8Gi"
+    third = ansible.run(DR_SETUP, inventory=pairs.inventory(pair))
+    assert third.rc == 0, third
+    assert {t["host"] for t in third.results(CREATE_INSTANCE) if t["result"].get("changed")} == set(HOSTS), third
+    for site in HOSTS:
+        limits = instance_object(arc_sites, pair, site)["spec"]["scheduling"]["default"]["resources"]["limits"]
+        assert limits["memory"] == "8Gi", limits
+    _assert_set_up(arc_sites, pair)
 
     # dr_teardown refuses without its confirmation, then removes the DAG resources and the instances
     marks = audit_marks(arc_sites)

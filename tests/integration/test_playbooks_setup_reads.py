@@ -1,7 +1,7 @@
 """dr_setup does not read again what it has just read (issue 7, fleet scale: each read is a module run, the bulk of a
 fleet's time). dr_site takes from the first check whether its instance exists; the check before the DAG takes the
 instance as dr_site's wait found it Ready and the DAG resource as the first check read it. In check mode nothing is
-waited for, so the check before the DAG reads both sites itself."""
+waited for, so the check before the DAG reads both sites itself. A pair already set up is read once per site."""
 import pytest
 
 from .dr_playbooks import PlaybookPairs
@@ -28,6 +28,13 @@ def _outcomes(run, task, host):
 @pytest.mark.timeout(600)
 def test_dr_setup_reads_each_site_once_before_the_dag(ansible, pairs):
     pair = pairs.new("rd")
+    # check mode on a new pair waits for nothing: the check before the DAG reads both sites itself
+    checked = ansible.run(DR_SETUP, inventory=pairs.inventory(pair), check=True)
+    assert checked.rc == 0, checked
+    for host in pair.hosts.values():
+        assert _outcomes(checked, SITE_STATE_READ, host) == ["ok", "ok"], (host, checked)
+        assert _outcomes(checked, DAG_READ, host) == ["skipped", "skipped"], (host, checked)
+
     run = ansible.run(DR_SETUP, inventory=pairs.inventory(pair))
     assert run.rc == 0, run
     for host in pair.hosts.values():
@@ -35,8 +42,10 @@ def test_dr_setup_reads_each_site_once_before_the_dag(ansible, pairs):
         assert _outcomes(run, SITE_STATE_READ, host) == ["ok", "skipped"], (host, run)
         assert _outcomes(run, DAG_READ, host) == ["skipped", "skipped"], (host, run)
 
-    checked = ansible.run(DR_SETUP, inventory=pairs.inventory(pair), check=True)
-    assert checked.rc == 0, checked
-    for host in pair.hosts.values():
-        assert _outcomes(checked, SITE_STATE_READ, host) == ["ok", "ok"], (host, checked)
-        assert _outcomes(checked, DAG_READ, host) == ["skipped", "skipped"], (host, checked)
+    # once set up, a run (check mode or not) reads each site once and goes no further
+    for again in (ansible.run(DR_SETUP, inventory=pairs.inventory(pair)),
+                  ansible.run(DR_SETUP, inventory=pairs.inventory(pair), check=True)):
+        assert again.rc == 0, again
+        for host in pair.hosts.values():
+            assert _outcomes(again, SITE_STATE_READ, host) == ["ok"], (host, again)
+            assert _outcomes(again, SITE_READ, host) == ["skipped"], (host, again)

@@ -72,6 +72,19 @@ def test_the_tarball_holds_what_users_need_and_nothing_else(release):
     assert sorted(needed - members) == []
 
 
+def test_the_changelog_of_the_tarball_describes_this_version(release):
+    """antsibull-changelog made CHANGELOG.md from the fragments: the release of galaxy.yml's version is in the
+    tarball's changelog, with changes, and the changelog data passes antsibull-changelog's own lint."""
+    version = yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())["version"]
+    with tarfile.open(release[0]) as archive:
+        markdown = archive.extractfile("CHANGELOG.md").read().decode()
+        data = yaml.safe_load(archive.extractfile("changelogs/changelog.yaml").read())
+    assert "## v%s\n" % version.replace(".", "\\.") in markdown, markdown[:500]
+    changes = data["releases"][version]["changes"]
+    assert changes["release_summary"] and changes["minor_changes"], changes.keys()
+    _run([str(BIN / "antsibull-changelog"), "lint"], cwd=REPO_ROOT)
+
+
 def test_ansible_doc_documents_every_module_from_the_installed_copy(release):
     installed = release[1]
     modules = sorted(p.stem for p in (REPO_ROOT / "plugins" / "modules").glob("*.py") if p.stem != "__init__")
