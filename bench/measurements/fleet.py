@@ -157,8 +157,7 @@ def run(args):
         "a single pair's set-up is as long as its ~30 tasks one after the other, every task waiting for both "
         "hosts; a fleet runs each task on all its hosts at once, so the per-pair time falls with N until the "
         "CPU is saturated, and is flat from there (each site's module runs are Python processes on the CPU)",
-        "a no-op re-run makes the same module runs as a set-up (the reads, the writes that find nothing to change, "
-        "the waits that find their condition at once): with the sandbox's controller Ready within a second, a "
-        "set-up's time is Ansible's CPU too, so the no-op costs nearly as much (on real clusters, where instances "
-        "take minutes to be Ready, the ratio is far smaller)"]
+        "a no-op re-run reads each site once (dr_setup's first check) and finds nothing pending, so it skips the "
+        "roles that would write; the set-up's own time is Ansible's CPU too, since the sandbox's instances are "
+        "Ready within a second (on real clusters, where they take minutes, the ratio is far smaller)"]
     return result
