@@ -94,13 +94,15 @@ def _certificate_pending(site, warn_days):
     return []
 
 
-def dr_setup_pending(sites, warn_days=30):
+def dr_setup_pending(sites, warn_days=30, overridden=()):
     """What dr_setup would still do for the pair of these two site reports (dr_preflight_site), as reasons;
-    an empty list when both sites are set up as asked and nothing would be written."""
+    an empty list when both sites are set up as asked and nothing would be written. `overridden` are the roles'
+    own variables set for the pair (dr_dag_remote_instance, say): the reports cannot tell what they change, so
+    the roles decide."""
     sites = list(sites)
     if len(sites) != 2:
         return ["the pair has %d site reports, not 2" % len(sites)]
-    found = []
+    found = ["%s is set for the pair: the roles decide what it changes" % name for name in sorted(set(overridden))]
     for site, partner in ((sites[0], sites[1]), (sites[1], sites[0])):
         if not site.get("reachable") or site.get("data_controller_problem"):
             found.append("%s: not readable or not writable" % _label(site))

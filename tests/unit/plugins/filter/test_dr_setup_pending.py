@@ -100,5 +100,10 @@ def test_instances_that_differ_from_each_other_in_what_is_not_asked_for_are_pend
     assert len(found) == 1 and found[0].startswith("collation differs"), found
 
 
+def test_a_role_variable_set_for_the_pair_is_pending():
+    found = dr_setup_pending(pair(), overridden=["dr_dag_remote_instance", "dr_dag_remote_instance"])
+    assert found == ["dr_dag_remote_instance is set for the pair: the roles decide what it changes"]
+
+
 def test_a_pair_without_two_reports_is_pending():
     assert dr_setup_pending(pair()[:1]) == ["the pair has 1 site reports, not 2"]
