@@ -12,19 +12,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.arcdata.sqlmi.plugins.filter.dr import dr_site_problems
+# the site label and the integer reading of dr_site_problems, so that both filters word a site alike
+from ansible_collections.arcdata.sqlmi.plugins.filter.dr import _as_int, _label, dr_site_problems
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import sqlmi_spec
 
 # requested arc_sqlmi options the inventory may give as text, which arc_sqlmi would receive as integers
 INTEGER_OPTIONS = ("replicas", "readable_secondaries")
-
-
-def _label(site):
-    return "site %s (%s)" % (site.get("site"), site.get("instance_name"))
-
-
-def _as_int(value):
-    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
 
 def _arc_sqlmi_options(site):
