@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import yaml
+
 
 class ModuleDocFragment(object):
     # Paired with CONNECTION_ARGS in plugins/module_utils/connection.py: change both together.
@@ -86,3 +88,45 @@ options:
     type: int
     default: 600
 """
+
+
+# Paired with PAIR_SITE_ARGS in plugins/module_utils/connection.py: each site of a DR pair, for the modules that
+# work on both sites in one run. Built from DOCUMENTATION above, so that the connection options are documented once.
+PAIR_SITE_OPTIONS = r"""
+name:
+  description:
+    - The site's name, as the inventory knows it (its host); used in messages and in the handover record.
+  type: str
+  required: true
+dag_resource:
+  description: Name of this site's DAG resource (C(FailoverGroup) or C(Dag)).
+  type: str
+  required: true
+instance:
+  description: This site's instance, for messages and the handover record; default is the DAG resource's local instance.
+  type: str
+home_role:
+  description:
+    - The site's role when the pair was set up; the failback returns the primary role to the site whose home role is
+      C(primary).
+  type: str
+  choices: [primary, secondary]
+"""
+
+
+def _pair_sites_documentation():
+    connection_options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    suboptions = dict(yaml.safe_load(PAIR_SITE_OPTIONS), **connection_options)
+    return yaml.safe_dump({
+        "options": {"sites": {
+            "description": [
+                "The two sites of the DR pair, each with its own connection options.",
+                "Each site's connection options are those of the collection's single-site modules, including their "
+                "fallback to the E(K8S_AUTH_*) environment variables when not given.",
+            ],
+            "type": "list", "elements": "dict", "required": True, "suboptions": suboptions}},
+        "requirements": yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["requirements"],
+    }, default_flow_style=False, sort_keys=False)
+
+
+ModuleDocFragment.PAIR_SITES = _pair_sites_documentation()

@@ -15,16 +15,16 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from . import certificates, connection
-from .errors import ArcError, InvalidInput
+from .errors import ArcError
 from .hidden_inputs import SecretHidingModule
-from .resources import DAG, DAG_KINDS, DATA_CONTROLLER, FAILOVER_GROUP, Discovery
-from .leases import Leases
-from .service import ApiCaller, CustomResources, Events, Secrets
+from .site import Site
 
 
 class ArcModule(object):
-    def __init__(self, argument_spec, supports_check_mode=True, wait=True, **kwargs):
-        spec = dict(connection.CONNECTION_ARGS)
+    def __init__(self, argument_spec, supports_check_mode=True, wait=True, connection_options=True, **kwargs):
+        """`connection_options`: the module works on one site, with the connection options at the top level (a
+        module working on both sites of a pair has them per site)."""
+        spec = dict(connection.CONNECTION_ARGS) if connection_options else {}
         if wait:
             spec.update(connection.WAIT_ARGS)
         spec.update(argument_spec)
@@ -33,7 +33,7 @@ class ArcModule(object):
         self.module = SecretHidingModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
         self.params = self.module.params
         self._require_libraries()
-        self._client = self._site = self._discovery = self._caller = None
+        self._site = None
         self.namespace = None
 
     def _require_libraries(self):
@@ -50,75 +50,43 @@ class ArcModule(object):
 
     # -- the site ----------------------------------------------------------------------------------
     def connect(self):
-        """Client, site label and namespace; an unusable connection is an InvalidInput error."""
-        try:
-            self._client, self._site = connection.api_client(self.params)
-        except connection.SiteConnectionError as exc:
-            raise InvalidInput(str(exc))
-        self.namespace = connection.default_namespace(self.params)
-        if not self.namespace:
-            raise InvalidInput("namespace is not set and the kubeconfig context has no namespace: set namespace to "
-                               "the namespace of the Arc data controller (the seed's --k8s-namespace)")
-        self._caller = ApiCaller(self._site)
-        self._discovery = Discovery(self._client, self._site, self._caller)
+        """Connect to the site the connection options describe (site.py); an unusable connection is an
+        InvalidInput error."""
+        self._site = Site.connect(self.params)
+        self.namespace = self._site.namespace
         return self
 
     @property
     def site(self):
+        """The site's label for messages (its kubeconfig context and API URL)."""
+        return self._site.label if self._site else None
+
+    @property
+    def current_site(self):
+        """The connected Site itself (site.py), for code shared with the two-site failover."""
         return self._site
 
     @property
     def discovery(self):
-        return self._discovery
-
-    def _purpose(self, kind, name=None):
-        """The object a discovery request is made for, so that its failure names it."""
-        return "%s %s/%s" % (kind.qualified, self.namespace, name) if name else \
-            "%s in namespace %s" % (kind.qualified, self.namespace)
+        return self._site.discovery
 
     def resources(self, kind, pinned_version=None, name=None):
-        """The kind's resources in the namespace; `name` (the object the module is after) is named when the
-        discovery of the kind's version fails."""
-        version = self._discovery.version(kind, pinned_version, self._purpose(kind, name))
-        return CustomResources(self._client, self._caller, kind, version, self.namespace)
+        return self._site.resources(kind, pinned_version, name)
 
     def dag_resources(self, api_kind="auto", pinned_version=None, name=None):
-        """(layout, resources) of the site's DAG kind: FailoverGroup when served, else the legacy Dag."""
-        layout = api_kind
-        if api_kind == "auto":
-            if self._discovery.serves(FAILOVER_GROUP, self._purpose(FAILOVER_GROUP, name)):
-                layout = "FailoverGroup"
-            elif self._discovery.serves(DAG):
-                layout = "Dag"
-            else:
-                raise InvalidInput("%s serves neither %s nor %s: is the Arc data controller installed?" % (
-                    self._site, FAILOVER_GROUP.qualified, DAG.qualified))
-        return layout, self.resources(DAG_KINDS[layout], pinned_version, name)
+        return self._site.dag_resources(api_kind, pinned_version, name)
 
     def events(self):
-        return Events(self._client, self._caller, self.namespace)
+        return self._site.events()
 
     def secrets(self):
-        return Secrets(self._client, self._caller, self.namespace)
+        return self._site.secrets()
 
     def leases(self):
-        return Leases(self._client, self._caller, self.namespace)
+        return self._site.leases()
 
     def check_data_controller(self):
-        """Before writing: the namespace has an Arc data controller, in indirect connection mode (the only
-        mode in which Arc takes instructions through the Kubernetes API, as `az ... --use-k8s` checks)."""
-        controllers = self.resources(DATA_CONTROLLER).list().get("items") or []
-        if not controllers:
-            raise InvalidInput("%s: no Arc data controller in namespace %r: namespace must be the namespace of the "
-                               "site's data controller" % (self._site, self.namespace))
-        controller = controllers[0]
-        mode = ((((controller.get("spec") or {}).get("settings") or {}).get("azure") or {})
-                .get("connectionMode") or "").lower()
-        if mode == "direct":
-            raise InvalidInput("%s: data controller %r in namespace %r is in direct connection mode: Arc manages its "
-                               "instances and failover groups through Azure Resource Manager, not the Kubernetes API; "
-                               "this collection needs a data controller in indirect connection mode"
-                               % (self._site, controller["metadata"]["name"], self.namespace))
+        self._site.check_data_controller()
 
     # -- running -----------------------------------------------------------------------------------
     def run(self, work):
@@ -131,7 +99,7 @@ class ArcModule(object):
             self.module.fail_json(msg=exc.message, **details)
         except Exception as exc:  # pylint: disable=broad-except
             _spare_the_shutdown()
-            self.module.fail_json(msg="%s: unexpected error: %s" % (self._site or "arcdata.sqlmi", exc),
+            self.module.fail_json(msg="%s: unexpected error: %s" % (self.site or "arcdata.sqlmi", exc),
                                   exception=traceback.format_exc())
         _spare_the_shutdown()
         self.module.exit_json(**result)

@@ -16,7 +16,7 @@ __metaclass__ = type
 
 import os
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import AnsibleFallbackNotFound, env_fallback
 
 from . import kubeconfig as kubeconfig_checks
 
@@ -204,3 +204,28 @@ WAIT_ARGS = dict(
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
 )
+
+# Paired with PAIR_SITE_OPTIONS in plugins/doc_fragments/connection.py: one site of a DR pair, for the modules that
+# work on both sites in one run.
+PAIR_SITE_ARGS = dict(
+    CONNECTION_ARGS,
+    name=dict(type="str", required=True),
+    dag_resource=dict(type="str", required=True),
+    instance=dict(type="str"),
+    home_role=dict(type="str", choices=["primary", "secondary"]),
+)
+
+
+def with_fallbacks(options):
+    """A pair site's options where a connection option given as null or empty falls back as an omitted one does (Ansible
+    applies fallbacks to omitted options only, and a site list built in Jinja has nulls for undefined variables)."""
+    found = dict(options)
+    for name, spec in CONNECTION_ARGS.items():
+        fallback = spec.get("fallback")
+        if found.get(name) in (None, "") and fallback:
+            strategy, names = fallback  # (env_fallback, [variable names]), as in CONNECTION_ARGS
+            try:
+                found[name] = strategy(*names)
+            except AnsibleFallbackNotFound:
+                continue
+    return found

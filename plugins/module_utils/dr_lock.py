@@ -24,6 +24,7 @@ import re
 
 from .errors import ArcError
 from .leases import LostRace
+from .waiting import Heartbeat
 
 HOLDER_ANNOTATION = "arcdata.sqlmi/purpose"
 MAX_RACES = 5
@@ -167,3 +168,19 @@ class DrLock(object):
 
 def _seconds(delta):
     return "%d s" % max(0, int(delta.total_seconds()))
+
+
+def renewal_heartbeat(leases, name, holder, duration, warn):
+    """A Heartbeat (waiting.py) that renews the caller's DR lock every third of its duration while a module waits.
+    The wait matters more than the renewal: a failed renewal, or a lock another run took over, only warns."""
+    lock = DrLock(leases, name, holder, duration)
+
+    def renew():
+        try:
+            found = lock.renew()
+        except ArcError as exc:
+            warn("could not renew the DR lock %s: %s" % (name, exc.message))
+            return
+        if found not in (holder, ""):
+            warn("the DR lock %s is now held by %r: it expired while this run waited" % (name, found))
+    return Heartbeat(max(1.0, duration / 3.0), renew)

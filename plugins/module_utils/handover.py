@@ -15,6 +15,8 @@ __metaclass__ = type
 import datetime
 import json
 
+from .errors import ArcError
+
 ANNOTATION = "arcdata.sqlmi/handover"
 MODES = ["planned", "forced", "rejoin", "failback"]
 OUTCOMES = ["succeeded", "failed", "refused"]
@@ -56,3 +58,18 @@ def summary(record):
         record.get("mode"), record.get("from_site") or record.get("from_instance"),
         record.get("to_site") or record.get("to_instance"), record.get("outcome"),
         ": %s" % record["details"] if record.get("details") else "")
+
+
+def write(dags, events, name, record, dry_run=False):
+    """Write `record` as the annotation of the DAG resource `name` (dags: its CustomResources) and as an Event
+    about it; returns the record it replaced (None if none). The resource must exist."""
+    obj = dags.get(name)
+    if obj is None:
+        raise ArcError("%s: %s does not exist: no handover can be recorded on it" % (
+            dags.caller.site, dags.describe(name)), site=dags.caller.site, object=dags.describe(name))
+    previous = parse(obj["metadata"].get("annotations"))
+    patch = {"metadata": {"annotations": {ANNOTATION: json.dumps(record, sort_keys=True)}}}
+    obj = dags.patch(name, patch, dry_run=dry_run)
+    events.record(obj, "Handover", summary(record), "Normal" if record["outcome"] == "succeeded" else "Warning",
+                  dry_run=dry_run)
+    return previous

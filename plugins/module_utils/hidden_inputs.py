@@ -43,9 +43,12 @@ def private_key_values(text):
 def secret_values(params):
     """Every secret of the module's inputs that no option's no_log covers."""
     found = set()
-    kubeconfig = params.get("kubeconfig")
-    if isinstance(kubeconfig, dict):
-        found.update(kubeconfig_secret_values(kubeconfig))
+    # the site's kubeconfig, or each site's for the modules that work on both sites of a pair
+    sites = [params] + [s for s in params.get("sites") or [] if isinstance(s, dict)]
+    for site in sites:
+        kubeconfig = site.get("kubeconfig")
+        if isinstance(kubeconfig, dict):
+            found.update(kubeconfig_secret_values(kubeconfig))
     for text in _strings(params):
         if PRIVATE_KEY_MARK in text:
             found.update(private_key_values(text))

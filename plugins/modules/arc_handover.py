@@ -131,8 +131,6 @@ dr_lock_released:
   version_added: 1.0.0
 """
 
-import json
-
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import handover
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dr_lock import DrLock
@@ -164,16 +162,8 @@ def run(arc):
     arc.connect()
     params = arc.params
     unused, dags = arc.dag_resources(params["api_kind"], params["api_version"], params["name"])
-    obj = dags.get(params["name"])
-    if obj is None:
-        raise ArcError("%s: %s does not exist: no handover can be recorded on it" % (
-            arc.site, dags.describe(params["name"])))
-    previous = handover.parse(obj["metadata"].get("annotations"))
     record = handover.build(**dict((k, params.get(k)) for k in handover.FIELDS if k != "time"))
-    patch = {"metadata": {"annotations": {handover.ANNOTATION: json.dumps(record, sort_keys=True)}}}
-    obj = dags.patch(params["name"], patch, dry_run=arc.check_mode)
-    arc.events().record(obj, "Handover", handover.summary(record),
-                        "Normal" if record["outcome"] == "succeeded" else "Warning", dry_run=arc.check_mode)
+    previous = handover.write(dags, arc.events(), params["name"], record, dry_run=arc.check_mode)
     result = {"changed": True, "record": record, "previous": previous}
     if arc.module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": {"handover": previous or {}}, "after": {"handover": record}}

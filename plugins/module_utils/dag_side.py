@@ -1,0 +1,240 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One site's half of a DAG and the changes Arc accepts on it: create, change fields, change the role, delete.
+
+The role rules (which desired role means which action for a site whose status.role is Primary or Secondary) are
+dag_spec.role_action; this file carries them out against the API: it lets a change the controller is still working
+on settle before deciding, withdraws a planned switch the controller abandoned, writes the patch (re-computed after
+a 409), and waits, by watching, until the controller has carried it out. arc_dag runs it for one site; the two-site
+failover (failover.py) runs one per site.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import datetime
+import time
+
+from . import certificates, conditions, dag_spec
+from .errors import ArcError, InvalidInput
+from .resources import SQL_MANAGED_INSTANCE
+from .waiting import wait_for
+
+ABANDONED_SWITCH = ("%s on %s: an earlier planned switch was abandoned by the controller (spec.role 'secondary', "
+                    "status.role Primary, state Failed)")
+ROLE_AFTER = {"planned failover": "Secondary", "forced demotion": "Secondary", "forced failover": "Primary"}
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class DagSide(object):
+    """The DAG resource `name` on `site` (site.py).
+
+    `wait`/`wait_timeout` as the modules' options; `heartbeat` runs while waiting (the DR lock's renewal);
+    `warn(text)` reports a warning; `check_mode` sends writes as dry runs and does not wait; `diff` adds the spec
+    before and after to the result."""
+
+    def __init__(self, site, name, api_kind="auto", api_version=None, check_mode=False, wait=True,
+                 wait_timeout=600, heartbeat=None, warn=None, diff=False):
+        self.site, self.name = site, name
+        self.layout, self.dags = site.dag_resources(api_kind, api_version, name)
+        self.check_mode, self.wait, self.wait_timeout = check_mode, wait, wait_timeout
+        self.heartbeat, self.diff = heartbeat, diff
+        self.warn = warn or (lambda text: None)
+        self.result = {}
+        self._reset()
+
+    def _reset(self):
+        self.result = {"changed": False, "api_kind": self.layout, "api_version": self.dags.version}
+
+    def read(self):
+        return self.dags.get(self.name)
+
+    def wait_until(self, condition, obj=None):
+        return wait_for(self.dags, self.name, condition, self.wait_timeout, obj, heartbeat=self.heartbeat)
+
+    # -- present ------------------------------------------------------------------------------
+    def present(self, wanted, cert_file=None, existing=None):
+        """Make the resource as `wanted` (dag_spec.FIELDS; None = leave as it is) and return the result.
+        `cert_file`: where the partner certificate was read from, for messages; `existing`: the object just read,
+        if the caller has it."""
+        self._reset()
+        existing = existing if existing is not None else self.read()
+        found = dag_spec.problems(dict(wanted, name=self.name, remote_mirroring_cert_file=cert_file),
+                                  existing is None, self.layout)
+        if found:
+            raise InvalidInput("arc_dag %s: %s" % (self.name, "; ".join(found)), problems=found)
+        if existing is None:
+            return self._create(wanted)
+        return self._update(existing, wanted)
+
+    def _create(self, wanted):
+        instance = self.site.resources(SQL_MANAGED_INSTANCE, name=wanted["local_instance"]).get(
+            wanted["local_instance"])
+        if instance is None:
+            raise InvalidInput("arc_dag %s: local_instance %r does not exist in namespace %r on %s" % (
+                self.name, wanted["local_instance"], self.site.namespace, self.site.label))
+        self.site.check_data_controller()
+        body = {"apiVersion": "%s/%s" % (self.dags.kind.group, self.dags.version), "kind": self.layout,
+                "metadata": {"name": self.name, "ownerReferences": [{
+                    "apiVersion": instance["apiVersion"], "kind": instance["kind"],
+                    "name": instance["metadata"]["name"], "uid": instance["metadata"]["uid"]}]},
+                "spec": dag_spec.to_spec(wanted, self.layout)}
+        obj = self.dags.create(body, dry_run=self.check_mode)
+        self.result["changed"] = True
+        self._diff({}, body["spec"])
+        if self.wait and not self.check_mode:
+            obj = self.wait_until(conditions.dag_connected(obj["metadata"]["generation"]), obj)
+        return self._report(obj, None)
+
+    def _update(self, existing, wanted):
+        existing = self._settled(existing)
+        if self._abandoned_switch(existing, wanted.get("role")):
+            if self.check_mode:
+                self.warn(ABANDONED_SWITCH % (self.name, self.site.label) + "; check mode: not withdrawn")
+                self.result["changed"] = True
+                return self._report(existing, "Primary")
+            existing = self._withdraw_abandoned_switch(existing)
+        status = existing.get("status") or {}
+        current = dag_spec.from_spec(existing.get("spec") or {}, self.layout)
+        previous_role = status.get("role")
+        action, why_not = role_decision(wanted.get("role"), current["role"], status)
+        if why_not:
+            raise InvalidInput("arc_dag %s on %s: %s" % (self.name, self.site.label, why_not))
+        obj, started = existing, None
+        fields = _patch_fields(wanted, current, action)
+        if fields:
+            self.site.check_data_controller()
+            started = time.monotonic(), utc_now()
+            obj = self.dags.patch(self.name, {"spec": dag_spec.to_spec(fields, self.layout)},
+                                  dry_run=self.check_mode, recompute=self._recompute(wanted, action))
+            self.result["changed"] = obj.get("spec") != existing.get("spec")
+            if self.result["changed"]:
+                self._diff(existing.get("spec"), obj.get("spec"))
+        if self.result["changed"] and self.wait and not self.check_mode:
+            generation = obj["metadata"]["generation"]
+            condition = conditions.dag_role(ROLE_AFTER[action], generation) if action else \
+                conditions.dag_connected(generation)
+            obj = self.wait_until(condition, obj)
+        result = self._report(obj, previous_role)
+        if action and started and not self.check_mode:
+            result["failover"] = {"action": action, "from_role": previous_role, "to_role": result["role"],
+                                  "started": started[1], "finished": utc_now(),
+                                  "duration_seconds": round(time.monotonic() - started[0], 3)}
+        return result
+
+    def _recompute(self, wanted, action):
+        def recompute(latest):
+            """After a 409 Conflict: the patch again, from the object as it is now (None: nothing left to do)."""
+            again = _patch_fields(wanted, dag_spec.from_spec(latest.get("spec") or {}, self.layout), action)
+            return {"spec": dag_spec.to_spec(again, self.layout)} if again else None
+        return recompute
+
+    def _settled(self, obj):
+        """The resource once the controller has finished with its current generation: a role read while a
+        change is still being carried out (the partner's controller promoting this site, say) is not the
+        role to decide from."""
+        status = obj.get("status") or {}
+        generation = obj["metadata"].get("generation")
+        if status.get("observedGeneration") in (None, generation) or self.check_mode or not self.wait:
+            return obj
+        return self.wait_until(conditions.dag_settled(generation), obj)
+
+    def _abandoned_switch(self, existing, desired):
+        """A planned switch the controller abandoned (the link went down, say) leaves spec.role 'secondary' on a
+        site still Primary; the controller does not act on an unchanged spec, so asking again needs a withdrawal
+        first. Only when a wait is allowed: the withdrawal must settle before the switch is asked for."""
+        status = existing.get("status") or {}
+        spec_role = dag_spec.from_spec(existing.get("spec") or {}, self.layout)["role"]
+        return (desired == spec_role == "secondary" and status.get("role") == "Primary"
+                and status.get("state") == "Failed" and self.wait)
+
+    def _withdraw_abandoned_switch(self, existing):
+        """Writes 'primary' back (the site is primary: nothing changes on the engine) and waits until the
+        controller has settled it. The Arc CLI never writes 'primary' on update, and whether Arc's controller
+        accepts it is not documented; where it refuses, this says so and what to do."""
+        self.warn(ABANDONED_SWITCH % (self.name, self.site.label) + "; withdrawing it and asking again")
+        self.site.check_data_controller()
+        obj = self.dags.patch(self.name, {"spec": dag_spec.to_spec({"role": "primary"}, self.layout)})
+        obj = self.wait_until(conditions.dag_settled(obj["metadata"]["generation"]), obj)
+        status = obj.get("status") or {}
+        if status.get("state") != "Succeeded" or status.get("role") != "Primary":
+            raise ArcError(
+                "arc_dag %s on %s: the abandoned planned switch could not be withdrawn (state %s, role %s: %s). Check "
+                "the partner and the link, then retry with role=force-secondary (demotes at once; transactions the "
+                "partner has not hardened are lost) or recreate this DAG resource"
+                % (self.name, self.site.label, status.get("state"), status.get("role"),
+                   status.get("results") or "no results"), site=self.site.label, object=self.dags.describe(self.name))
+        return obj
+
+    def _diff(self, before, after):
+        if self.diff:
+            self.result["diff"] = {"before": readable_spec(before, self.layout),
+                                   "after": readable_spec(after, self.layout)}
+
+    def _report(self, obj, previous_role):
+        status = obj.get("status") or {}
+        self.result.update(resource=obj, role=status.get("role"), previous_role=previous_role,
+                           state=status.get("state"), status_results=status.get("results"),
+                           health=status.get("healthState"), replicas=status.get("replicas") or [])
+        return self.result
+
+    # -- absent -------------------------------------------------------------------------------
+    def absent(self):
+        self._reset()
+        existing = self.read()
+        if existing is None:
+            return self.result
+        self.site.check_data_controller()
+        self.dags.delete(self.name, dry_run=self.check_mode)
+        self.result["changed"] = True
+        self._diff(existing.get("spec"), {})
+        if self.wait and not self.check_mode:
+            self.wait_until(conditions.deleted(), existing)
+        return self.result
+
+
+def _patch_fields(wanted, current, action):
+    """The logical fields to write: those that differ, and the role when it means an action."""
+    fields = dict((k, wanted[k]) for k in dag_spec.changed_fields(wanted, current))
+    if action:
+        fields["role"] = wanted["role"]
+    return fields
+
+
+def role_decision(desired, spec_role, status):
+    """(action or None, error or None) for the desired role of an existing resource; see dag_spec.role_action."""
+    if desired is None:
+        return None, None
+    status_role = status.get("role")
+    if status_role is None and desired == spec_role:
+        return None, None  # just created, the controller has not reported yet: nothing to change
+    action, why_not = dag_spec.role_action(desired, status_role)
+    if action and desired == spec_role:
+        # the spec already asks for it and the controller did not get there: an unchanged spec is not
+        # acted on again, so say what happened instead of patching nothing
+        return None, ("spec.role is already %r but status.role is %s (state %s: %s): the last role change did "
+                      "not complete, and the controller does not act again on an unchanged spec. Check the "
+                      "partner and the link, then retry with role=force-secondary (demotes at once; transactions "
+                      "the partner has not hardened are lost) or recreate this DAG resource"
+                      % (desired, status_role, status.get("state"), status.get("results") or "no results"))
+    return action, why_not
+
+
+def readable_spec(spec, layout):
+    """The spec for a diff: certificates by fingerprint rather than 30 lines of base64."""
+    spec = copy.deepcopy(spec or {})
+    holder = spec.get("input", {}) if layout == "Dag" else spec
+    key = "remotePublicCert" if layout == "Dag" else "partnerMirroringCert"
+    if holder.get(key):
+        try:
+            holder[key] = "certificate %s" % certificates.fingerprint_sha256(
+                certificates.parse_certificate(holder[key]))
+        except certificates.CertificateError:
+            holder[key] = "(not a certificate)"
+    return spec

@@ -1,0 +1,417 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Carrying out one transition of a DR pair against both sites, in one run on the control node.
+
+    1. read both sites at once (a site that does not answer is reported, not fatal: a forced failover needs that)
+    2. decide (failover_plan.py): a refusal here has written nothing
+    3. take the DR lock (a Lease on the current primary's site) and keep renewing it until the end
+    4. write each role change (dag_side.py: settles, withdraws an abandoned switch, patches, waits by watching),
+       while watching the other site at the same time for what the change must bring there
+    5. write the handover record on every site that answers, then release the lock
+
+Each step is timed; the result carries both sites' roles before and after and what their controllers said.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import connection, dag_summary, failover_plan, handover
+from .conditions import Condition
+from .dag_side import DagSide
+from .dr_lock import DrLock, LockHeld
+from .errors import ArcError
+from .failover_plan import PairSite
+from .site import Site
+
+# after a fence, how long the DR site gets to take the primary role by itself before it is forced (controllers
+# that promote the partner of a demoted primary do so within a second or two)
+TAKEOVER_GRACE_SECONDS = 10
+# how often a wait checks whether the other site's step failed (it then stops, rather than wait out its timeout)
+STOP_CHECK_SECONDS = 0.5
+
+
+def reports_role(role):
+    """The DAG side's status.role is `role` (compared without regard to case), whatever the generation: the
+    partner's controller promotes this side without a write of ours."""
+    def check(obj):
+        seen = ((obj or {}).get("status") or {}).get("role")
+        return (obj is not None and str(seen or "").lower() == role.lower(), "status.role", repr(role),
+                "the object does not exist" if obj is None else "role %r, state %r" % (
+                    seen, obj.get("status", {}).get("state")))
+    return Condition("DAG role %s" % role, check)
+
+
+def link_up():
+    """Every replica of the DAG side reports CONNECTED."""
+    def check(obj):
+        replicas = ((obj or {}).get("status") or {}).get("replicas") or []
+        states = [str(r.get("connectedState") or "").upper() for r in replicas]
+        return (obj is not None and bool(states) and all(s == "CONNECTED" for s in states),
+                "status.replicas[].connectedState", "CONNECTED for every replica",
+                "the object does not exist" if obj is None else "connectedState %s" % (states or "not reported"))
+    return Condition("DAG connected", check)
+
+
+class Stopped(Exception):
+    """A wait ended because the step it depended on failed."""
+
+
+class _StopWatch(object):
+    """A waiting.Heartbeat that ends a wait once `stop` is set (it cuts the watch into short windows for that)."""
+
+    def __init__(self, stop):
+        self.stop = stop
+
+    @staticmethod
+    def window_end(deadline):
+        return min(deadline, time.monotonic() + STOP_CHECK_SECONDS)
+
+    def beat_if_due(self):
+        if self.stop.is_set():
+            raise Stopped()
+
+
+class LockKeeper(object):
+    """Renews the DR lock every third of its duration, in the background, until stopped."""
+
+    def __init__(self, lock, warn):
+        self.lock, self.warn = lock, warn
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dr-lock-renewal")
+        self._thread.daemon = True
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self):
+        while not self._stop.wait(max(1.0, self.lock.duration / 3.0)):
+            try:
+                holder = self.lock.renew()
+            except ArcError as exc:  # the failover matters more than the renewal: say so and go on
+                self.warn("could not renew the DR lock %s: %s" % (self.lock.name, exc.message))
+                continue
+            if holder not in (self.lock.holder, ""):
+                self.warn("the DR lock %s is now held by %r: it expired while this failover ran" % (
+                    self.lock.name, holder))
+
+
+class SiteHandle(object):
+    """One site of the pair during the run: its PairSite (what was read) and its DagSide (how to change it)."""
+
+    def __init__(self, options, pair_site, side=None):
+        self.options, self.pair_site, self.side = options, pair_site, side
+        self.last = None  # the DAG object as last seen
+
+    @property
+    def name(self):
+        return self.pair_site.name
+
+
+class Failover(object):
+    """One transition of one DR pair. `params` are arc_failover's options."""
+
+    def __init__(self, params, check_mode=False, warn=None, diff=False):
+        self.params, self.check_mode, self.diff = params, check_mode, diff
+        self.warn = warn or (lambda text: None)
+        self.steps = []
+        self.handles = {}
+        self.started_at = handover.now()
+
+    # -- timing -------------------------------------------------------------------------------
+    def _timed(self, step, work, site=None):
+        started = time.monotonic()
+        entry = {"step": step, "site": site, "seconds": None, "outcome": "failed"}
+        self.steps.append(entry)
+        try:
+            value = work()
+            entry["outcome"] = "done"
+            return value
+        finally:
+            entry["seconds"] = round(time.monotonic() - started, 3)
+
+    # -- 1. read ------------------------------------------------------------------------------
+    def read_sites(self):
+        options = self.params["sites"]
+        sites = [Site.connect(connection.with_fallbacks(o), label=o["name"]) for o in options]  # bad connection options fail here, unwritten
+        with ThreadPoolExecutor(max_workers=len(options)) as pool:
+            handles = list(pool.map(self._read, options, sites))
+        self.handles = dict((h.name, h) for h in handles)
+        return [h.pair_site for h in handles]
+
+    def _read(self, options, site):
+        def pair_site(dag=None, error=None):
+            return PairSite(options["name"], options.get("instance"), options["dag_resource"], options.get("home_role"),
+                            dag=dag, error=error)
+        try:
+            side = DagSide(site, options["dag_resource"], self.params["api_kind"], self.params["api_version"],
+                           check_mode=self.check_mode, wait=True, wait_timeout=self.params["wait_timeout"],
+                           warn=self.warn, diff=self.diff)
+            obj = side.read()
+        except ArcError as exc:  # the site does not answer, or serves no DAG kind
+            return SiteHandle(options, pair_site(error=exc.message))
+        handle = SiteHandle(options, pair_site(dag=dag_summary.summarize(obj, side.layout) if obj else None), side)
+        handle.last = obj
+        return handle
+
+    # -- the whole run ------------------------------------------------------------------------
+    def run(self):
+        sites = self._timed("read both sites", self.read_sites)
+        roles_before = self._roles()
+        transition = failover_plan.plan(self.params["mode"], self.params["pair"], sites, self.params.get("confirm"),
+                                        self.params["dag_name"])
+        result = {"changed": False, "mode": self.params["mode"], "pair": self.params["pair"],
+                  "from_site": transition.from_site.name if transition.from_site else None,
+                  "to_site": transition.to_site.name if transition.to_site else None,
+                  "roles": {"before": roles_before, "after": roles_before}, "steps": self.steps, "record": None,
+                  "summary": transition.nothing_to_do, "lock": None}
+        if transition.nothing_to_do:
+            return self._finish(result)
+        lock = self._lock(transition)
+        result["lock"] = self._timed("take the DR lock", lambda: self._take(lock), transition.lock_site.name)
+        result["changed"] = True
+        try:
+            with LockKeeper(lock, self.warn):
+                outcome, details = self._carry_out(transition)
+                result["record"] = self._record(transition, outcome, details)
+        except ArcError as exc:
+            exc.details.update(self._finish(dict(result, roles={"before": roles_before, "after": self._roles()})))
+            raise
+        finally:
+            self._timed("release the DR lock", lambda: self._release(lock), transition.lock_site.name)
+        result.update(summary=details, roles={"before": roles_before, "after": self._roles()})
+        if outcome != "succeeded":
+            raise ArcError(details, **self._finish(result))
+        return self._finish(result)
+
+    def _finish(self, result):
+        result.update(started=self.started_at, finished=handover.now())
+        result["sites"] = dict((name, dag_summary.summarize(h.last, h.side.layout) if h.last and h.side else None)
+                               for name, h in self.handles.items())
+        result["controller_messages"] = dict(
+            (name, _controller_message(h.last)) for name, h in self.handles.items() if h.last)
+        if self.diff and result["changed"]:
+            result["diff"] = self._diff()
+        return result
+
+    def _roles(self):
+        return dict((name, ((h.last or {}).get("status") or {}).get("role") if h.pair_site.reachable else None)
+                    for name, h in self.handles.items())
+
+    # -- 3. the DR lock -----------------------------------------------------------------------
+    def _lock(self, transition):
+        holder = self.params.get("dr_lock_holder") or "%s%s, run %08x" % (
+            self.params.get("operator") or "unknown", ", AWX job %s" % self.params["job"] if self.params.get("job")
+            else "", random.getrandbits(32))
+        handle = self.handles[transition.lock_site.name]
+        return DrLock(handle.side.site.leases(), self.params.get("dr_lock_name") or default_lock_name(
+            self.params["dag_name"]), holder, self.params["dr_lock_duration"],
+            purpose="%s of %s" % (failover_plan.describe_mode(self.params["mode"]), self.params["pair"]),
+            dry_run=self.check_mode)
+
+    def _take(self, lock):
+        try:
+            lease, previous = lock.acquire()
+        except LockHeld as exc:
+            raise failover_plan.Refusal("%s of %s refused, nothing was changed: %s" % (
+                failover_plan.describe_mode(self.params["mode"]), self.params["pair"], exc.message), **exc.details)
+        # a released lock (empty holder) is simply taken; a holder that stopped renewing is taken over
+        taken_over = previous if previous and previous["holder"] and previous["holder"] != lock.holder else None
+        if taken_over:
+            self.warn("took over the DR lock %s from %r (holding it since %s): it expired at %s without renewal" % (
+                lock.name, taken_over["holder"], taken_over["acquired_at"], taken_over["expires_at"]))
+        return {"name": lock.name, "holder": lock.holder, "site": lock.leases.caller.site, "taken_over": taken_over}
+
+    def _release(self, lock):
+        try:
+            lock.release()
+        except ArcError as exc:
+            self.warn("the DR lock %s could not be released (%s); it expires %s s after its last renewal" % (
+                lock.name, exc.message, lock.duration))
+
+    # -- 4. the role changes ------------------------------------------------------------------
+    def _carry_out(self, transition):
+        """(outcome, details) of the transition's writes and waits."""
+        return {"planned": self._switch, "failback": self._switch, "forced": self._force,
+                "rejoin": self._rejoin}[transition.mode](transition)
+
+    def _write(self, write):
+        handle = self.handles[write.site.name]
+        result = handle.side.present({"role": write.role, "sync_mode": write.sync_mode})
+        handle.last = result.get("resource") or handle.last
+        return result
+
+    def _await(self, site, condition, stop=None, timeout=None):
+        handle = self.handles[site.name]
+        side = handle.side
+        if self.check_mode:
+            return handle.last
+        heartbeat = _StopWatch(stop) if stop is not None else None
+        saved = side.heartbeat, side.wait_timeout
+        side.heartbeat, side.wait_timeout = heartbeat, timeout or side.wait_timeout
+        try:
+            handle.last = side.wait_until(condition)
+        finally:
+            side.heartbeat, side.wait_timeout = saved
+        return handle.last
+
+    def _together(self, first, second):
+        """Run `first` (a write and its wait) and `second` (a wait on the other site) at the same time; `second`
+        stops when `first` fails. Returns ((value, error), (value, error)); error "not started" when stopped."""
+        stop = threading.Event()
+
+        def guarded_first():
+            try:
+                return first()
+            except Exception:
+                stop.set()
+                raise
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [pool.submit(guarded_first), pool.submit(second, stop)]
+            return [_outcome(f) for f in futures]
+
+    def _switch(self, transition):
+        old, new = transition.from_site, transition.to_site
+        write = transition.writes[0]
+        (switched, switch_error), (unused, promote_error) = self._together(
+            lambda: self._timed("switch", lambda: self._write(write), old.name),
+            lambda stop: self._timed("await the primary role", lambda: self._await(
+                new, reports_role("Primary"), stop), new.name))
+        if switch_error is None and promote_error is None:
+            details = "check mode: nothing was changed" if self.check_mode else \
+                "switched in %s s without data loss" % (switched.get("failover") or {}).get("duration_seconds", "?")
+            return "succeeded", details
+        return "failed", "%s of %s from %s to %s failed: the handover did not complete: %s setting role secondary: " \
+            "%s; %s taking the primary role: %s" % (
+                failover_plan.describe_mode(transition.mode), self.params["pair"], old.name, new.name, old.name,
+                _step_state(switch_error), new.name, _step_state(promote_error))
+
+    def _force(self, transition):
+        old, new = transition.from_site, transition.to_site
+        fenced, fence_error = False, transition.fence_error
+        for write in transition.writes:
+            if write.step == "fence":
+                try:
+                    self._timed("fence", lambda: self._write(write), old.name)
+                    fenced = True
+                except ArcError as exc:  # the promotion matters more: go on, and say it was not fenced
+                    fence_error = exc.message
+                if fenced and not self.check_mode:
+                    self._grace(new)
+                continue
+            try:
+                self._timed("promote", lambda: self._write(write), new.name)
+            except ArcError as exc:
+                raise ArcError("forced failover of %s failed: promoting %s: %s" % (
+                    self.params["pair"], new.name, exc.message), **_details(exc))
+        if self.check_mode:
+            return "succeeded", "check mode: nothing was changed"
+        return "succeeded", "old primary fenced with force-secondary" if fenced else \
+            "old primary NOT fenced (%s): it may come back as a second primary; run dr_rejoin then" % (
+                fence_error or "its site did not answer")
+
+    def _grace(self, new):
+        """A fenced primary's partner may take the primary role by itself: give it a moment, by watching."""
+        try:
+            self._timed("await the DR site taking over", lambda: self._await(
+                new, reports_role("Primary"), timeout=TAKEOVER_GRACE_SECONDS), new.name)
+        except ArcError:
+            pass  # not by itself (or its site stopped answering): the promotion that follows says which
+
+    def _rejoin(self, transition):
+        old, keep = transition.from_site, transition.to_site
+        write = transition.writes[0]
+
+        def demote_and_connect():
+            self._timed("demote", lambda: self._write(write), old.name)
+            return self._timed("await the link", lambda: self._await(old, link_up()), old.name)
+
+        (unused, demote_error), (unused, keep_error) = self._together(
+            demote_and_connect,
+            lambda stop: self._timed("await the link", lambda: self._await(keep, link_up(), stop), keep.name))
+        if demote_error is None and keep_error is None:
+            return "succeeded", "check mode: nothing was changed" if self.check_mode else \
+                "%s rejoined as secondary; %s kept" % (old.name, keep.name)
+        error = demote_error or keep_error
+        raise ArcError("rejoin of %s failed: %s" % (self.params["pair"], _step_state(error)), **_details(error))
+
+    # -- 5. the handover record ---------------------------------------------------------------
+    def _record(self, transition, outcome, details):
+        record = handover.build(mode=transition.mode, from_site=transition.from_site.name,
+                                to_site=transition.to_site.name, from_instance=self._instance(transition.from_site),
+                                to_instance=self._instance(transition.to_site), operator=self.params.get("operator"),
+                                job=self.params.get("job"), outcome=outcome, details=details)
+        if outcome != "succeeded" and transition.mode not in ("planned", "failback"):
+            return record
+        targets = [h for h in self.handles.values() if h.pair_site.reachable and h.pair_site.dag is not None]
+
+        def write_one(handle):
+            handover.write(handle.side.dags, handle.side.site.events(), handle.side.name, record,
+                           dry_run=self.check_mode)
+
+        def write_all():
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                outcomes = [_outcome(f) for f in [pool.submit(write_one, h) for h in targets]]
+            for handle, (unused, error) in zip(targets, outcomes):
+                if error is not None:
+                    self.warn("the handover record could not be written on %s: %s" % (handle.name, error))
+        self._timed("record the handover", write_all)
+        return record
+
+    def _instance(self, pair_site):
+        return pair_site.instance or (pair_site.dag or {}).get("local_instance")
+
+    def _diff(self):
+        before, after = {}, {}
+        for name, handle in self.handles.items():
+            diff = (handle.side.result.get("diff") if handle.side else None) or {}
+            if diff:
+                before[name], after[name] = diff["before"], diff["after"]
+        return {"before": before, "after": after}
+
+
+def default_lock_name(dag_name):
+    return "arcdata-sqlmi-dr-%s" % dag_name.lower()
+
+
+def _controller_message(obj):
+    status = (obj or {}).get("status") or {}
+    return status.get("message") or status.get("results") or ""
+
+
+def _outcome(future):
+    try:
+        return future.result(), None
+    except Stopped:
+        return None, "not started"
+    except ArcError as exc:
+        return None, exc
+    except Exception as exc:  # pylint: disable=broad-except
+        return None, ArcError("unexpected error: %s" % exc)
+
+
+def _step_state(error):
+    if error is None:
+        return "done"
+    if isinstance(error, str):
+        return error
+    return "FAILED, %s" % error.message
+
+
+def _details(error):
+    if isinstance(error, ArcError):
+        return dict((k, v) for k, v in error.details.items() if k in ("site", "object", "field", "expected", "seen",
+                                                                       "elapsed", "reason"))
+    return {}
