@@ -128,6 +128,7 @@ class Failover(object):
         self.steps = []
         self.handles = {}
         self.started_at = handover.now()
+        self.result, self.roles_before = {}, {}
 
     # -- timing -------------------------------------------------------------------------------
     def _timed(self, step, work, site=None):
@@ -167,43 +168,53 @@ class Failover(object):
 
     # -- the whole run ------------------------------------------------------------------------
     def run(self):
+        """The result of the transition; a refusal or a failure is raised as an ArcError whose details carry the
+        same report (steps, roles, sites) as a success."""
+        self.result = {"changed": False, "mode": self.params["mode"], "pair": self.params["pair"],
+                       "from_site": None, "to_site": None, "summary": None, "record": None, "lock": None,
+                       "steps": self.steps}
+        try:
+            outcome, details = self._run()
+        except ArcError as exc:
+            for key, value in self._report().items():
+                exc.details.setdefault(key, value)
+            raise
+        self.result["summary"] = details
+        if outcome != "succeeded":
+            raise ArcError(details, **self._report())
+        return self._report()
+
+    def _run(self):
+        """(outcome, details) of the transition."""
         sites = self._timed("read both sites", self.read_sites)
-        roles_before = self._roles()
+        self.roles_before = self._roles()
         transition = failover_plan.plan(self.params["mode"], self.params["pair"], sites, self.params.get("confirm"),
                                         self.params["dag_name"])
-        result = {"changed": False, "mode": self.params["mode"], "pair": self.params["pair"],
-                  "from_site": transition.from_site.name if transition.from_site else None,
-                  "to_site": transition.to_site.name if transition.to_site else None,
-                  "roles": {"before": roles_before, "after": roles_before}, "steps": self.steps, "record": None,
-                  "summary": transition.nothing_to_do, "lock": None}
+        self.result.update(from_site=transition.from_site.name if transition.from_site else None,
+                           to_site=transition.to_site.name if transition.to_site else None)
         if transition.nothing_to_do:
-            return self._finish(result)
+            return "succeeded", transition.nothing_to_do
         lock = self._lock(transition)
-        result["lock"] = self._timed("take the DR lock", lambda: self._take(lock), transition.lock_site.name)
-        result["changed"] = True
+        self.result["lock"] = self._timed("take the DR lock", lambda: self._take(lock), transition.lock_site.name)
+        self.result["changed"] = True
         try:
             with LockKeeper(lock, self.warn):
                 outcome, details = self._carry_out(transition)
-                result["record"] = self._record(transition, outcome, details)
-        except ArcError as exc:
-            exc.details.update(self._finish(dict(result, roles={"before": roles_before, "after": self._roles()})))
-            raise
+                self.result["record"] = self._record(transition, outcome, details)
         finally:
             self._timed("release the DR lock", lambda: self._release(lock), transition.lock_site.name)
-        result.update(summary=details, roles={"before": roles_before, "after": self._roles()})
-        if outcome != "succeeded":
-            raise ArcError(details, **self._finish(result))
-        return self._finish(result)
+        return outcome, details
 
-    def _finish(self, result):
-        result.update(started=self.started_at, finished=handover.now())
-        result["sites"] = dict((name, dag_summary.summarize(h.last, h.side.layout) if h.last and h.side else None)
+    def _report(self):
+        report = dict(self.result, started=self.started_at, finished=handover.now(),
+                      roles={"before": self.roles_before, "after": self._roles()})
+        report["sites"] = dict((name, dag_summary.summarize(h.last, h.side.layout) if h.last and h.side else None)
                                for name, h in self.handles.items())
-        result["controller_messages"] = dict(
+        report["controller_messages"] = dict(
             (name, _controller_message(h.last)) for name, h in self.handles.items() if h.last)
-        if self.diff and result["changed"]:
-            result["diff"] = self._diff()
-        return result
+        if self.diff and report["changed"]:
+            report["diff"] = self._diff()
+        return report
 
     def _roles(self):
         return dict((name, ((h.last or {}).get("status") or {}).get("role") if h.pair_site.reachable else None)
@@ -229,8 +240,9 @@ class Failover(object):
         # a released lock (empty holder) is simply taken; a holder that stopped renewing is taken over
         taken_over = previous if previous and previous["holder"] and previous["holder"] != lock.holder else None
         if taken_over:
-            self.warn("took over the DR lock %s from %r (holding it since %s): it expired at %s without renewal" % (
-                lock.name, taken_over["holder"], taken_over["acquired_at"], taken_over["expires_at"]))
+            self.warn("took over the DR lock of %s (%s) from %r (holding it since %s): it expired at %s without "
+                      "renewal" % (self.params["pair"], lock.name, taken_over["holder"], taken_over["acquired_at"],
+                                   taken_over["expires_at"]))
         return {"name": lock.name, "holder": lock.holder, "site": lock.leases.caller.site, "taken_over": taken_over}
 
     def _release(self, lock):

@@ -4,10 +4,13 @@ A cell is (playbook, step, fault). Faults:
   flaky      20 % of the collection's requests answered 503, 429 or 500, from the first request to the last, so
              every step of the playbook meets them (one cell per playbook, step "every step")
   conflicts  30 % of the collection's writes (patch, update) answered 409 Conflict, likewise for every step
-  api-dies   the API of the site the step works on is killed when the step's task starts
-  link-cut   the mirroring link between the sites is cut when the step's task starts
-The fault is injected by the fault_trigger callback as the step's task starts (or before the run, for flaky and
-conflicts). The outcome is either "completed" or "failed" with a message that must name the site, an object of
+  api-dies   the API of the site the step works on is killed at the step
+  link-cut   the mirroring link between the sites is cut at the step
+A step inside a task (the failover module carries out a whole transition in one task) is found by its requests: a
+Strike waits in the test for the collection's request that comes just before the step (in a site's audit log) and
+then kills or cuts; the step's own request is held back by the sandbox meanwhile (a latency rule), so that the
+fault lands before the step is carried out. A step that is a task of its own is struck by the fault_trigger callback
+as the task starts. Flaky and conflicts are set before the run. The outcome is either "completed" or "failed" with a message that must name the site, an object of
 the pair and the cause. Then the fault is cleared (the site restarted, the link healed) and the pair converged
 by re-running the playbook (for a forced failover that left two primaries: dr_rejoin), which must succeed. After
 that every cell checks: exactly one primary, both sides connected and Succeeded, both instances Ready, no
@@ -18,7 +21,9 @@ rows into docs/reliability.md at the end of the test session.
 import contextlib
 import json
 import re
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -44,6 +49,66 @@ FLAKY_RULES = [{"code": 503, "rate": 0.07, "retry_after": 0}, {"code": 429, "rat
 CONFLICT_RULES = [{"verb": "patch", "code": 409, "rate": 0.3}, {"verb": "update", "code": 409, "rate": 0.3}]
 CAUSES = re.compile(r"unreachable|stopped answering|HTTP \d{3}|timed out|refused|not connected|did not complete|"
                     r"Conflict|failed", re.I)
+
+
+# how long the sandbox holds back a step's request while the strike lands (a kill or a cut takes well under that)
+HOLD_MS = 4000
+
+
+class Strike:
+    """Strikes with the fault once the collection's `nth` request `verbs` on `resource` at site `after` is in the
+    audit log, while the sandbox holds back the collection's next `hold` request ((site, verb, resource)) so that
+    the fault lands before it is carried out."""
+
+    def __init__(self, after, verbs, resource, nth=1, hold=None):
+        self.after, self.verbs, self.resource, self.nth, self.hold = after, verbs, resource, nth, hold
+        self.fired = False
+        self.errors = []
+        self._stop = threading.Event()
+        self._thread = None
+
+    def start(self, sandbox, commands):
+        if self.hold:
+            site, verb, resource = self.hold
+            sandbox.site(site).ops().set_faults([{"verb": verb, "resource": resource, "user_agent": COLLECTION_AGENT,
+                                                  "latency_ms": HOLD_MS, "count": 1}])
+        log = sandbox.site(self.after).files.audit_log
+        start = log.stat().st_size if log.exists() else 0
+        self._thread = threading.Thread(target=self._watch, args=(log, start, commands), daemon=True)
+        self._thread.start()
+
+    def _watch(self, log, position, commands):
+        seen = 0
+        while not self._stop.is_set():
+            with open(log, encoding="utf-8") as handle:
+                handle.seek(position)
+                lines = handle.readlines()
+                if lines and not lines[-1].endswith("\n"):
+                    lines.pop()  # a line still being written
+                position += sum(len(line.encode("utf-8")) for line in lines)
+            for entry in (json.loads(line) for line in lines if line.strip()):
+                if entry["user_agent"].startswith(COLLECTION_AGENT) and not entry["dry_run"] and \
+                        entry["verb"] in self.verbs and entry["resource"] == self.resource:
+                    seen += 1
+                    if seen == self.nth:
+                        self._strike(commands)
+                        return
+            time.sleep(0.01)
+
+    def _strike(self, commands):
+        for command in commands:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False,
+                                  cwd=str(REPO_ROOT))
+            if done.returncode != 0:
+                self.errors.append("%s: exit %d: %s" % (" ".join(command), done.returncode, done.stderr[-500:]))
+        self.fired = True
+
+    def stop(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(150)
+        assert not self.errors, "the fault could not be injected: %s" % self.errors
+        return self.fired
 
 
 class NotConverged(AssertionError):
@@ -129,25 +194,33 @@ class Matrix:
             self.sandbox.site(site).ops().clear_faults()
 
     # -- a cell -----------------------------------------------------------------------------------------------
-    def cell(self, pair, inventory, step, fault, task=None, site=None, extra_vars=None, converge=None):
-        """Run the playbook with the fault, clear it, converge, check. `task`: regex of the step's task name;
-        `site`: the site whose API dies (api-dies). `converge(pair, inventory)` -> the playbook that converged."""
+    def cell(self, pair, inventory, step, fault, task=None, site=None, extra_vars=None, converge=None, strike=None):
+        """Run the playbook with the fault, clear it, converge, check. `task`: regex of the step's task name, or
+        `strike`: a Strike that finds the step by its requests; `site`: the site whose API dies (api-dies).
+        `converge(pair, inventory)` -> the playbook that converged."""
         cell = Cell(self.playbook, step, fault)
         started = time.monotonic()
         commands, fault_at = [], None
         if fault in ("flaky", "conflicts"):
             self.set_rules(FLAKY_RULES if fault == "flaky" else CONFLICT_RULES)
         elif fault == "api-dies":
-            fault_at, commands = task, [self.cli("kill", "--site", site)]
+            commands = [self.cli("kill", "--site", site)]
         elif fault == "link-cut":
-            fault_at, commands = task, [self.cli("partition")]
+            commands = [self.cli("partition")]
+        if commands and strike is None:
+            fault_at = task
         self.fired_log.unlink(missing_ok=True)
+        if strike is not None:
+            strike.start(self.sandbox, commands)
         try:
-            run = self.run(self.playbook, inventory, fault_at, commands, extra_vars)
+            run = self.run(self.playbook, inventory, fault_at, commands if fault_at else (), extra_vars)
         finally:
+            struck = strike.stop() if strike is not None else None
             self.clear()
         if fault_at:  # a cell whose fault never struck would pass for nothing
             cell.checks["the fault struck at the step"] = self.fired(fault_at)
+        if strike is not None:
+            cell.checks["the fault struck at the step"] = struck
         cell.outcome = "completed" if run.rc == 0 else "failed"
         cell.message = None if run.rc == 0 else _first_line(failed_messages(run))
         if run.rc != 0:
@@ -238,7 +311,8 @@ def matrix_on_own_sandbox(tmp_path_factory, playbook, label):
 def cell_id(cell):
     """A test id such as "switch-link-cut" for a (step, fault, ...) tuple or a pytest.param of one."""
     values = cell.values if hasattr(cell, "values") else cell
-    return "%s-%s" % (values[0].replace(" ", "-"), values[1])
+    return "%s-%s" % (values[0].replace(" ", "-"), values[1]) + ("-%s" % values[3].replace(" ", "-")
+                                                                  if len(values) > 3 and values[3] else "")
 
 
 def assert_passed(cell):

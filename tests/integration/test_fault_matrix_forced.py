@@ -4,11 +4,9 @@ one that failed before promoting anyone with a second failover_forced. See fault
 import pytest
 
 from .dr_playbooks import roles
-from .fault_matrix import assert_passed, cell_id, matrix_on_own_sandbox, partner, primary_site
+from .fault_matrix import Strike, assert_passed, cell_id, matrix_on_own_sandbox, partner, primary_site
 
 PLAYBOOK = "arcdata.sqlmi.failover_forced"
-FENCE = r"Demote the old primary with force-secondary"
-PROMOTE = r"Promote the DR site with force-primary-allow-data-loss"
 
 
 @pytest.fixture(scope="module")
@@ -33,23 +31,34 @@ def converge(matrix, confirm):
     return after_forced
 
 
-# (step, fault, task where the fault strikes, whose API dies: the old primary being fenced or the DR site)
+# (step, fault, where it strikes, whose API dies: the old primary being fenced or the DR site). Where it strikes, as
+# a function of (old primary, DR site): the fence once the DR lock is taken on the old primary (its fence held back
+# meanwhile); the promotion once the fence is written (the DR site's promotion held back, when it is sent: a DR site
+# that took the primary role by itself after the fence needs none).
+def before_fence(old, new):
+    return Strike(old, ("create", "update"), "leases", hold=(old, "patch", "failovergroups"))
+
+
+def before_promotion(old, new):
+    return Strike(old, ("patch",), "failovergroups", hold=(new, "patch", "failovergroups"))
+
+
 CELLS = [
     ("every step", "flaky", None, None),
     ("every step", "conflicts", None, None),
-    ("fence", "api-dies", FENCE, "old primary"),
-    ("fence", "link-cut", FENCE, None),
-    ("promote", "api-dies", PROMOTE, "DR site"),
-    ("promote", "link-cut", PROMOTE, None),
+    ("fence", "api-dies", before_fence, "old primary"),
+    ("fence", "link-cut", before_fence, None),
+    ("promote", "api-dies", before_promotion, "DR site"),
+    ("promote", "link-cut", before_promotion, None),
 ]
 
 
-@pytest.mark.parametrize("step, fault, task, dying", CELLS, ids=[cell_id(c) for c in CELLS])
-def test_forced_failover_cell(matrix, pair, step, fault, task, dying):
+@pytest.mark.parametrize("step, fault, where, dying", CELLS, ids=[cell_id(c) for c in CELLS])
+def test_forced_failover_cell(matrix, pair, step, fault, where, dying):
     dr_pair, inventory = pair
     before = primary_site(matrix.sandbox, dr_pair)
     site = {"old primary": before, "DR site": partner(before)}.get(dying)
     confirm = {"dr_failover_confirm": dr_pair.dag_name}
-    cell = matrix.cell(dr_pair, inventory, step, fault, task=task, site=site, extra_vars=confirm,
-                       converge=converge(matrix, confirm))
+    cell = matrix.cell(dr_pair, inventory, step, fault, site=site, extra_vars=confirm,
+                       converge=converge(matrix, confirm), strike=where(before, partner(before)) if where else None)
     assert_passed(cell)
