@@ -2,7 +2,7 @@
 the order of the report."""
 import importlib
 
-NAMES = ("sandbox_capacity", "wait_latency", "api_requests", "task_cost", "planned_failover", "fleet")
+NAMES = ("sandbox_capacity", "wait_latency", "api_requests", "task_cost", "planned_failover", "forced_failover", "fleet")
 
 
 def load(name):

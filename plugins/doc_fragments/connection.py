@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 import yaml
 
 
@@ -114,8 +116,17 @@ home_role:
 """
 
 
+def _within_a_site(text):
+    """A connection option's description as a suboption of O(sites): its references to the other connection options
+    name them there."""
+    return re.sub(r"O\((\w+)\)", r"O(sites[].\1)", text)
+
+
 def _pair_sites_documentation():
     connection_options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    for option in connection_options.values():
+        lines = option["description"]
+        option["description"] = [_within_a_site(line) for line in ([lines] if isinstance(lines, str) else lines)]
     suboptions = dict(yaml.safe_load(PAIR_SITE_OPTIONS), **connection_options)
     return yaml.safe_dump({
         "options": {"sites": {

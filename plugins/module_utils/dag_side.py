@@ -23,8 +23,13 @@ from .errors import ArcError, InvalidInput
 from .resources import SQL_MANAGED_INSTANCE
 from .waiting import wait_for
 
-ABANDONED_SWITCH = ("%s on %s: an earlier planned switch was abandoned by the controller (spec.role 'secondary', "
-                    "status.role Primary, state Failed)")
+ABANDONED = ("%s on %s: an earlier role change was not carried out by the controller (spec.role %r, status.role %s, "
+             "state %s)")
+# the state in which a role change asked for earlier, and not carried out, is over (and may be asked for again): a
+# planned switch negotiates with the partner, and only a Failed state says the controller gave up on it; a forced
+# change is the site's own, so once the controller settled its generation in any state it is not pending any more
+SETTLED_WITHOUT_EFFECT = {"secondary": ("failed",), "force-secondary": ("failed", "succeeded"),
+                          "force-primary-allow-data-loss": ("failed", "succeeded")}
 ROLE_AFTER = {"planned failover": "Secondary", "forced demotion": "Secondary", "forced failover": "Primary"}
 
 
@@ -94,12 +99,13 @@ class DagSide(object):
 
     def _update(self, existing, wanted):
         existing = self._settled(existing)
-        if self._abandoned_switch(existing, wanted.get("role")):
+        abandoned = self._abandoned(existing, wanted.get("role"))
+        if abandoned:
             if self.check_mode:
-                self.warn(ABANDONED_SWITCH % (self.name, self.site.label) + "; check mode: not withdrawn")
+                self.warn(abandoned + "; check mode: not withdrawn")
                 self.result["changed"] = True
-                return self._report(existing, "Primary")
-            existing = self._withdraw_abandoned_switch(existing)
+                return self._report(existing, (existing.get("status") or {}).get("role"))
+            existing = self._withdraw(existing, abandoned)
         status = existing.get("status") or {}
         current = dag_spec.from_spec(existing.get("spec") or {}, self.layout)
         previous_role = status.get("role")
@@ -145,29 +151,36 @@ class DagSide(object):
             return obj
         return self.wait_until(conditions.dag_settled(generation), obj)
 
-    def _abandoned_switch(self, existing, desired):
-        """A planned switch the controller abandoned (the link went down, say) leaves spec.role 'secondary' on a
-        site still Primary; the controller does not act on an unchanged spec, so asking again needs a withdrawal
-        first. Only when a wait is allowed: the withdrawal must settle before the switch is asked for."""
+    def _abandoned(self, existing, desired):
+        """A role change asked for earlier that the controller finished with without carrying it out (a planned switch
+        it gave up when the link went down, a forced change undone since) leaves spec.role asking for it while
+        status.role is still the old role; the controller does not act on an unchanged spec, so asking again needs a
+        withdrawal first. Returns the warning that says so, or None. Only when a wait is allowed: the withdrawal
+        must settle before the change is asked for again."""
         status = existing.get("status") or {}
         spec_role = dag_spec.from_spec(existing.get("spec") or {}, self.layout)["role"]
-        return (desired == spec_role == "secondary" and status.get("role") == "Primary"
-                and status.get("state") == "Failed" and self.wait)
+        if not self.wait or desired is None or desired != spec_role:
+            return None
+        action, unused = dag_spec.role_action(desired, status.get("role"))
+        if not action or str(status.get("state") or "").lower() not in SETTLED_WITHOUT_EFFECT.get(desired, ()):
+            return None
+        return ABANDONED % (self.name, self.site.label, spec_role, status.get("role"), status.get("state"))
 
-    def _withdraw_abandoned_switch(self, existing):
-        """Writes 'primary' back (the site is primary: nothing changes on the engine) and waits until the
-        controller has settled it. The Arc CLI never writes 'primary' on update, and whether Arc's controller
-        accepts it is not documented; where it refuses, this says so and what to do."""
-        self.warn(ABANDONED_SWITCH % (self.name, self.site.label) + "; withdrawing it and asking again")
+    def _withdraw(self, existing, abandoned):
+        """Writes the role the site has back (it has it: nothing changes on the engine), waits until the controller
+        has settled that, so that the change can be asked for anew. The Arc CLI never writes 'primary' on update, and
+        whether Arc's controller accepts it is not documented; where it refuses, this says so and what to do."""
+        self.warn(abandoned + "; withdrawing it and asking again")
         self.site.check_data_controller()
-        obj = self.dags.patch(self.name, {"spec": dag_spec.to_spec({"role": "primary"}, self.layout)})
+        role = (existing.get("status") or {}).get("role")
+        obj = self.dags.patch(self.name, {"spec": dag_spec.to_spec({"role": str(role).lower()}, self.layout)})
         obj = self.wait_until(conditions.dag_settled(obj["metadata"]["generation"]), obj)
         status = obj.get("status") or {}
-        if status.get("state") != "Succeeded" or status.get("role") != "Primary":
+        if status.get("state") != "Succeeded" or status.get("role") != role:
             raise ArcError(
-                "arc_dag %s on %s: the abandoned planned switch could not be withdrawn (state %s, role %s: %s). Check "
-                "the partner and the link, then retry with role=force-secondary (demotes at once; transactions the "
-                "partner has not hardened are lost) or recreate this DAG resource"
+                "arc_dag %s on %s: the role change the controller did not carry out could not be withdrawn (state %s, "
+                "role %s: %s). Check the partner and the link, then retry with role=force-secondary (demotes at once; "
+                "transactions the partner has not hardened are lost) or recreate this DAG resource"
                 % (self.name, self.site.label, status.get("state"), status.get("role"),
                    status.get("results") or "no results"), site=self.site.label, object=self.dags.describe(self.name))
         return obj

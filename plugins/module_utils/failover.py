@@ -28,11 +28,15 @@ from .dag_side import DagSide
 from .dr_lock import DrLock, LockHeld
 from .errors import ArcError
 from .failover_plan import PairSite
+from .retry import RetryPolicy
 from .site import Site
 
 # after a fence, how long the DR site gets to take the primary role by itself before it is forced (controllers
 # that promote the partner of a demoted primary do so within a second or two)
 TAKEOVER_GRACE_SECONDS = 10
+# connection attempts before the first read of a site counts it as not answering (a write later retries as usual):
+# a lost site is what a forced failover expects, and its decision should not wait out a write's patience
+READ_UNREACHABLE_ATTEMPTS = 3
 # how often a wait checks whether the other site's step failed (it then stops, rather than wait out its timeout)
 STOP_CHECK_SECONDS = 0.5
 
@@ -152,6 +156,14 @@ class Failover(object):
         return [h.pair_site for h in handles]
 
     def _read(self, options, site):
+        patient = site.caller.policy
+        site.caller.policy = RetryPolicy(max_unreachable_attempts=READ_UNREACHABLE_ATTEMPTS)
+        try:
+            return self._read_with(options, site)
+        finally:
+            site.caller.policy = patient
+
+    def _read_with(self, options, site):
         def pair_site(dag=None, error=None):
             return PairSite(options["name"], options.get("instance"), options["dag_resource"], options.get("home_role"),
                             dag=dag, error=error)
@@ -422,8 +434,10 @@ def _step_state(error):
     return "FAILED, %s" % error.message
 
 
+REPORTED_DETAILS = ("site", "object", "field", "expected", "seen", "elapsed", "reason")
+
+
 def _details(error):
     if isinstance(error, ArcError):
-        return dict((k, v) for k, v in error.details.items() if k in ("site", "object", "field", "expected", "seen",
-                                                                       "elapsed", "reason"))
+        return dict((k, v) for k, v in error.details.items() if k in REPORTED_DETAILS)
     return {}

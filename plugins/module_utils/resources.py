@@ -117,3 +117,10 @@ class Discovery(object):
                 return version
         raise NotServed("%s does not serve %s (%s): is the Arc data controller installed, and is this the "
                         "right cluster and namespace?" % (self.site, kind.qualified, kind.kind))
+
+
+# Paired with plugins/doc_fragments/dag_kind.py: change both together.
+DAG_KIND_ARGS = dict(
+    api_kind=dict(type="str", default="auto", choices=["auto", "FailoverGroup", "Dag"]),
+    api_version=dict(type="str"),
+)

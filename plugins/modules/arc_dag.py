@@ -34,18 +34,16 @@ author:
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
   - arcdata.sqlmi.connection.wait
+  - arcdata.sqlmi.attributes
+  - arcdata.sqlmi.dag_kind
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Writes are sent with C(dryRun=All), so the API validates them and stores nothing; waits are skipped.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: Shows the spec before and after; certificates are shown by fingerprint.
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation
-      indicates no change.
     support: full
 options:
   name:
@@ -92,15 +90,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  api_kind:
-    description:
-      - C(auto) uses C(FailoverGroup) when the site serves it, else the legacy C(Dag).
-    type: str
-    choices: [auto, FailoverGroup, Dag]
-    default: auto
-  api_version:
-    description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred that serves the kind.
-    type: str
   dr_lock:
     description:
       - The DR lock (see M(arcdata.sqlmi.arc_dr_lock)) the caller holds on this site. While the module waits, it
@@ -221,10 +210,12 @@ from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import Ar
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_side import DagSide
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dr_lock import renewal_heartbeat
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import DAG_KIND_ARGS
 
 
 def argument_spec():
     return dict(
+        DAG_KIND_ARGS,
         name=dict(type="str", required=True),
         dag_name=dict(type="str"),
         local_instance=dict(type="str"),
@@ -235,8 +226,6 @@ def argument_spec():
         role=dict(type="str", choices=dag_spec.ROLES),
         sync_mode=dict(type="str", choices=dag_spec.SYNC_MODES),
         state=dict(type="str", default="present", choices=["present", "absent"]),
-        api_kind=dict(type="str", default="auto", choices=["auto", "FailoverGroup", "Dag"]),
-        api_version=dict(type="str"),
         dr_lock=dict(type="dict", options=dict(
             name=dict(type="str", required=True),
             holder=dict(type="str", required=True),

@@ -26,17 +26,14 @@ author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
+  - arcdata.sqlmi.attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: The Lease is read; a lock held by someone else fails as it would in a real run; writes use C(dryRun=All).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation
-      indicates no change.
     support: partial
     details: Releasing is idempotent. Taking the lock renews it each time, which is a change of its C(renewTime).
 options:

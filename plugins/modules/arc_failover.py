@@ -42,6 +42,7 @@ author:
 extends_documentation_fragment:
   - arcdata.sqlmi.connection.pair_sites
   - arcdata.sqlmi.attributes
+  - arcdata.sqlmi.dag_kind
 attributes:
   check_mode:
     support: full
@@ -74,14 +75,6 @@ options:
     description:
       - For O(mode=forced), the DAG name typed to confirm that the transactions the DR site has not received are
         lost. Any other value, or none, refuses the forced failover before anything is written.
-    type: str
-  api_kind:
-    description: C(auto) uses C(FailoverGroup) when a site serves it, else the legacy C(Dag).
-    type: str
-    choices: [auto, FailoverGroup, Dag]
-    default: auto
-  api_version:
-    description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred that serves the kind.
     type: str
   wait_timeout:
     description:
@@ -244,17 +237,17 @@ from ansible_collections.arcdata.sqlmi.plugins.module_utils.connection import PA
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.failover import Failover
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.failover_plan import MODES
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import DAG_KIND_ARGS
 
 
 def argument_spec():
     return dict(
+        DAG_KIND_ARGS,
         mode=dict(type="str", required=True, choices=MODES),
         pair=dict(type="str", required=True),
         dag_name=dict(type="str", required=True),
         confirm=dict(type="str"),
         sites=dict(type="list", elements="dict", required=True, options=PAIR_SITE_ARGS),
-        api_kind=dict(type="str", default="auto", choices=["auto", "FailoverGroup", "Dag"]),
-        api_version=dict(type="str"),
         wait_timeout=dict(type="int", default=600),
         operator=dict(type="str"),
         job=dict(type="str"),

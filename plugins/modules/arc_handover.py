@@ -22,17 +22,15 @@ author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
+  - arcdata.sqlmi.attributes
+  - arcdata.sqlmi.dag_kind
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: The annotation patch and the Event are sent with C(dryRun=All).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation
-      indicates no change.
     support: none
     details: Every call records a new handover (a new time and Event).
 options:
@@ -71,31 +69,6 @@ options:
   job:
     description: The AWX / Automation Controller job, if any.
     type: str
-  api_kind:
-    description: C(auto) uses C(FailoverGroup) when the site serves it, else the legacy C(Dag).
-    type: str
-    choices: [auto, FailoverGroup, Dag]
-    default: auto
-  api_version:
-    description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred that serves the kind.
-    type: str
-  release_dr_lock:
-    description:
-      - The DR lock (see M(arcdata.sqlmi.arc_dr_lock)) the caller holds on this site, to release once the record is
-        written, in the same module run (the last step of a failover, one module run less of downtime).
-      - A lock held by someone else, or absent, is left alone. A release that fails is a warning, not a failure (the
-        record is written); RV(dr_lock_released) says whether it was released, and the lock expires by itself.
-    type: dict
-    version_added: 1.0.0
-    suboptions:
-      name:
-        description: Name of the Lease.
-        type: str
-        required: true
-      holder:
-        description: The holder identity the lock was taken with.
-        type: str
-        required: true
 seealso:
   - module: arcdata.sqlmi.arc_dag_info
   - module: arcdata.sqlmi.arc_dr_lock
@@ -124,21 +97,16 @@ previous:
   description: The record the resource carried before, or null.
   returned: success
   type: dict
-dr_lock_released:
-  description: Whether O(release_dr_lock) was released by this run.
-  returned: when O(release_dr_lock) is given
-  type: bool
-  version_added: 1.0.0
 """
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import handover
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
-from ansible_collections.arcdata.sqlmi.plugins.module_utils.dr_lock import DrLock
-from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import ArcError
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import DAG_KIND_ARGS
 
 
 def argument_spec():
     return dict(
+        DAG_KIND_ARGS,
         name=dict(type="str", required=True),
         mode=dict(type="str", required=True, choices=handover.MODES),
         from_site=dict(type="str"),
@@ -149,12 +117,6 @@ def argument_spec():
         details=dict(type="str"),
         operator=dict(type="str"),
         job=dict(type="str"),
-        api_kind=dict(type="str", default="auto", choices=["auto", "FailoverGroup", "Dag"]),
-        api_version=dict(type="str"),
-        release_dr_lock=dict(type="dict", options=dict(
-            name=dict(type="str", required=True),
-            holder=dict(type="str", required=True),
-        )),
     )
 
 
@@ -167,21 +129,7 @@ def run(arc):
     result = {"changed": True, "record": record, "previous": previous}
     if arc.module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": {"handover": previous or {}}, "after": {"handover": record}}
-    if params["release_dr_lock"]:
-        result["dr_lock_released"] = release_lock(arc, params["release_dr_lock"])
     return result
-
-
-def release_lock(arc, held):
-    """Release the caller's DR lock after the record; the record matters more, so a failure here only warns."""
-    lock = DrLock(arc.leases(), held["name"], held["holder"], duration=1, dry_run=arc.check_mode)
-    try:
-        released, unused = lock.release()
-    except ArcError as exc:
-        arc.module.warn("the handover was recorded but the DR lock %s could not be released: %s (it expires by "
-                        "itself)" % (held["name"], exc.message))
-        return False
-    return released
 
 
 def main():

@@ -25,17 +25,14 @@ extends_documentation_fragment:
   - arcdata.sqlmi.connection
   - arcdata.sqlmi.connection.wait
   - ansible.builtin.files
+  - arcdata.sqlmi.attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Reads as usual; O(dest) is not written, but RV(ignore:changed) says whether it would be.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation
-      indicates no change.
     support: full
     details: O(dest) is only rewritten when its content differs.
 options:

@@ -10,7 +10,8 @@ A step inside a task (the failover module carries out a whole transition in one 
 Strike waits in the test for the collection's request that comes just before the step (in a site's audit log) and
 then kills or cuts; the step's own request is held back by the sandbox meanwhile (a latency rule), so that the
 fault lands before the step is carried out. A step that is a task of its own is struck by the fault_trigger callback
-as the task starts. Flaky and conflicts are set before the run. The outcome is either "completed" or "failed" with a message that must name the site, an object of
+as the task starts. Flaky and conflicts are set before the run.
+The outcome is either "completed" or "failed" with a message that must name the site, an object of
 the pair and the cause. Then the fault is cleared (the site restarted, the link healed) and the pair converged
 by re-running the playbook (for a forced failover that left two primaries: dr_rejoin), which must succeed. After
 that every cell checks: exactly one primary, both sides connected and Succeeded, both instances Ready, no
@@ -311,8 +312,8 @@ def matrix_on_own_sandbox(tmp_path_factory, playbook, label):
 def cell_id(cell):
     """A test id such as "switch-link-cut" for a (step, fault, ...) tuple or a pytest.param of one."""
     values = cell.values if hasattr(cell, "values") else cell
-    return "%s-%s" % (values[0].replace(" ", "-"), values[1]) + ("-%s" % values[3].replace(" ", "-")
-                                                                  if len(values) > 3 and values[3] else "")
+    dying = "-%s" % values[3].replace(" ", "-") if len(values) > 3 and values[3] else ""
+    return "%s-%s%s" % (values[0].replace(" ", "-"), values[1], dying)
 
 
 def assert_passed(cell):

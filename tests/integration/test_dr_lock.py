@@ -15,7 +15,7 @@ from .dr_playbooks import PlaybookPairs, audit_marks, collection_since, failed_m
 
 PLANNED = "arcdata.sqlmi.failover_planned"
 NOT_CHANGED = "nothing was changed"
-FAILOVER_TASK = "Read both sites, then refuse or carry out the planned transition"
+FAILOVER_TASK = "Read both sites, then refuse or carry out the transition, mode planned"
 
 
 @pytest.fixture(scope="module")

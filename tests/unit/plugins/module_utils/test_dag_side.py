@@ -143,7 +143,7 @@ def test_a_role_change_is_patched_and_awaited_until_the_controller_reports_the_n
     spec_role = "primary" if status_role == "Primary" else "secondary"
     side, dags = side_for(existing(spec_role, status_role))
     result = side.present(role_change(desired))
-    assert [(verb, body, dry) for verb, body, dry in dags.writes] == [("patch", {"spec": {"role": desired}}, False)]
+    assert dags.writes == [("patch", {"spec": {"role": desired}}, False)]
     assert result["changed"] and result["role"] == after and result["previous_role"] == status_role
     assert result["failover"]["action"] == action and result["failover"]["to_role"] == after
     assert side.waited == ["DAG role %s" % after]
@@ -176,12 +176,28 @@ def test_a_role_while_the_controller_reports_none_other_is_refused():
     assert "status.role is 'Resolving'" in caught.value.message and dags.writes == []
 
 
-def test_a_role_change_the_controller_did_not_complete_is_explained_not_patched_again():
-    side, dags = side_for(existing("force-secondary", "Primary", state="Succeeded"))
+def test_a_planned_switch_the_controller_still_reports_succeeded_is_explained_not_patched_again():
+    # only a Failed state says the controller gave a planned switch up: anything else may still be under way
+    side, dags = side_for(existing("secondary", "Primary", state="Succeeded"))
     with pytest.raises(InvalidInput) as caught:
-        side.present(role_change("force-secondary"))
-    assert "spec.role is already 'force-secondary' but status.role is Primary" in caught.value.message
+        side.present(role_change("secondary"))
+    assert "spec.role is already 'secondary' but status.role is Primary" in caught.value.message
     assert dags.writes == []
+
+
+@pytest.mark.parametrize("spec_role, status_role, state, withdrawal", [
+    ("force-secondary", "Primary", "Succeeded", "primary"),
+    ("force-secondary", "Primary", "Failed", "primary"),
+    ("force-primary-allow-data-loss", "Secondary", "Succeeded", "secondary"),
+])
+def test_a_forced_change_the_controller_settled_without_effect_is_withdrawn_and_asked_again(spec_role, status_role,
+                                                                                            state, withdrawal):
+    warnings = []
+    side, dags = side_for(existing(spec_role, status_role, state=state), warnings=warnings)
+    result = side.present(role_change(spec_role))
+    assert [body for unused, body, unused in dags.writes] == [{"spec": {"role": withdrawal}},
+                                                              {"spec": {"role": spec_role}}]
+    assert result["role"] == ROLE_OF[spec_role] and "not carried out by the controller" in warnings[0]
 
 
 def test_just_created_without_a_reported_role_changes_nothing():
