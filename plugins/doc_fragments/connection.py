@@ -65,7 +65,7 @@ options:
     aliases: [key_file]
   namespace:
     description:
-      - The Kubernetes namespace of the Arc data controller and its instances (the seed's C(--k8s-namespace)).
+      - The Kubernetes namespace of the Arc data controller and its instances (the C(az sql mi-arc --k8s-namespace) option).
       - Default is the namespace of the kubeconfig context; the module fails if neither is set.
     type: str
 requirements:

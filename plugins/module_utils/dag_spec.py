@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: arcdata.sqlmi contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""arc_dag's options (the seed's `az sql mi-arc dag` vocabulary) as one site's DAG resource, in
+"""arc_dag's options (the `az sql mi-arc dag` vocabulary) as one site's DAG resource, in
 either layout: FailoverGroup (`spec.*`, current Arc) or the retired Dag (`spec.input.*`, 2022).
 
     dag_name             -> sharedName            | input.dagName
@@ -111,7 +111,7 @@ def problems(params, creating, layout):
     name = params["name"]
     if len(name) > 253 or not RESOURCE_NAME.match(name):
         found.append("name %r is not a valid Kubernetes resource name: lowercase letters, digits, '-' and '.', "
-                     "starting and ending with a letter or digit (the seed's 'dagPrimary' must be written "
+                     "starting and ending with a letter or digit (a name such as 'dagPrimary' must be written "
                      "'dagprimary')" % name)
     for option in ("local_instance", "remote_instance"):
         value = params.get(option)

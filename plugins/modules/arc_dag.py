@@ -12,8 +12,8 @@ module: arc_dag
 short_description: Manage one site's half of an Arc SQL Managed Instance distributed availability group
 version_added: 1.0.0
 description:
-  - Creates, updates or deletes the DAG resource of one site, in the seed document's C(az sql mi-arc dag)
-    vocabulary, as a C(FailoverGroup) (current Arc) or the retired C(Dag) resource (2022), detected from what the
+  - Creates, updates or deletes the DAG resource of one site, in the vocabulary of C(az sql mi-arc dag)
+   , as a C(FailoverGroup) (current Arc) or the retired C(Dag) resource (2022), detected from what the
     site serves.
   - A role change is a failover. O(role=secondary) on the current primary is a planned failover without data loss;
     O(role=force-primary-allow-data-loss) on the DR site promotes it when the primary is lost;
@@ -48,22 +48,22 @@ attributes:
 options:
   name:
     description:
-      - Name of this site's DAG resource (the seed's C(--name)); a Kubernetes name, so lowercase (the seed's
-        C(dagPrimary) is written C(dagprimary)).
+      - Name of this site's DAG resource (the C(az sql mi-arc dag create --name) option); a Kubernetes name, so
+        lowercase (C(dagPrimary) is written C(dagprimary)).
     type: str
     required: true
   dag_name:
-    description: Name of the distributed availability group (the seed's C(--dag-name)); the same on both sites.
+    description: Name of the distributed availability group (the C(--dag-name) option); the same on both sites.
     type: str
   local_instance:
-    description: This site's instance (the seed's C(--local-instance-name)).
+    description: This site's instance (the C(--local-instance-name) option).
     type: str
   remote_instance:
-    description: The partner site's instance (the seed's C(--remote-instance-name)); its name must differ.
+    description: The partner site's instance (the C(--remote-instance-name) option); its name must differ.
     type: str
   remote_mirroring_url:
     description:
-      - The partner instance's mirroring endpoint, C(tcp://<host>:<port>) (the seed's C(--remote-mirroring-url)).
+      - The partner instance's mirroring endpoint, C(tcp://<host>:<port>) (the C(--remote-mirroring-url) option).
       - That is C(tcp://) plus the partner's C(status.endpoints.mirroring), as
         RV(arcdata.sqlmi.arc_mirroring_cert#module:mirroring_url) returns it.
     type: str
@@ -72,7 +72,7 @@ options:
       - The partner instance's mirroring certificate, PEM text (exactly one certificate, never a key).
     type: str
   remote_mirroring_cert_file:
-    description: File holding the partner's mirroring certificate (the seed's C(--remote-mirroring-cert-file)).
+    description: File holding the partner's mirroring certificate (the C(--remote-mirroring-cert-file) option).
     type: path
   role:
     description:
@@ -116,7 +116,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Create the DAG resource on the primary site (the seed's step 4)
+- name: Create the DAG resource on the primary site (step 4 of the DR set-up)
   arcdata.sqlmi.arc_dag:
     name: dagprimary
     dag_name: dagtest

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: arc_failover
 short_description: Move the primary role of an Arc SQL Managed Instance DR pair, on both sites in one run
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - Carries out one transition of one DR pair (two sites joined by a distributed availability group) from the
     control node, talking to both sites' Kubernetes APIs in the same run.

@@ -12,7 +12,7 @@ module: arc_mirroring_cert
 short_description: Read, check and save an Arc SQL Managed Instance's mirroring certificate
 version_added: 1.0.0
 description:
-  - The seed document's C(az sql mi-arc get-mirroring-cert). Reads C(status.highAvailability.mirroringCertificate)
+  - What C(az sql mi-arc get-mirroring-cert) does. Reads C(status.highAvailability.mirroringCertificate)
     of a C(SqlManagedInstance) through the Kubernetes API, normalises the PEM (Arc publishes it with CRLF line
     breaks), checks that it is exactly one valid X.509 certificate, and optionally writes it to O(dest).
   - Returns the mirroring URL the partner's DAG resource needs (C(tcp://) plus C(status.endpoints.mirroring)),
@@ -42,7 +42,7 @@ options:
     required: true
   dest:
     description:
-      - File to write the normalised PEM to (the seed's C(--cert-file)), atomically; the usual file attributes
+      - File to write the normalised PEM to (the C(az sql mi-arc get-mirroring-cert --cert-file) option), atomically; the usual file attributes
         apply. Only rewritten when the content differs.
     type: path
   min_days_valid:
@@ -68,7 +68,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Save each site's mirroring certificate (the seed's step 3)
+- name: Save each site's mirroring certificate (step 3 of the DR set-up)
   arcdata.sqlmi.arc_mirroring_cert:
     name: sqlprimary
     dest: "{{ playbook_dir }}/sqlcerts/sqlprimary.pem"

@@ -16,8 +16,8 @@ description:
     site, as C(az sql mi-arc create|update|delete --use-k8s) does.
   - Idempotent. Only the fields given as options are written, with a JSON merge patch of the ones that differ;
     values Arc accepts in several forms (C(bc) and C(BusinessCritical), C(4Gi) and C(4096Mi)) compare equal.
-  - O(disaster_recovery_site=true) (the seed document's flag) creates the instance with
-    C(spec.licenseType=DisasterRecovery), the licence of a DR replica that is seeded from the primary.
+  - O(disaster_recovery_site=true) (the C(az sql mi-arc create --disaster-recovery-site true) option) creates the
+    instance with C(spec.licenseType=DisasterRecovery), the licence of a DR replica that is seeded from the primary.
   - The tier and the licence type are set at creation for good; asking for other values on an existing instance is
     an error, reported before anything is written.
   - Waits until the controller reports C(Ready) for the new generation (watching the object, not polling).
@@ -38,7 +38,7 @@ attributes:
     support: full
 options:
   name:
-    description: Name of the instance (the seed's C(--name)); at most 60 lowercase letters, digits and C(-).
+    description: Name of the instance (the C(az sql mi-arc create --name) option); at most 60 lowercase letters, digits and C(-).
     type: str
     required: true
   state:
@@ -145,7 +145,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Provision the primary instance (the seed's step 1)
+- name: Provision the primary instance (step 1 of the DR set-up)
   arcdata.sqlmi.arc_sqlmi:
     kubeconfig: /etc/arc/primary.kubeconfig
     namespace: my-namespace
@@ -155,7 +155,7 @@ EXAMPLES = r"""
     admin_username: dbadmin
     admin_password: "{{ vault_sqlmi_admin_password }}"
 
-- name: Provision the DR instance on the secondary site (the seed's step 2)
+- name: Provision the DR instance on the secondary site (step 2 of the DR set-up)
   arcdata.sqlmi.arc_sqlmi:
     kubeconfig: /etc/arc/secondary.kubeconfig
     namespace: my-namespace

@@ -1,0 +1,298 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The two-site failover run (failover.py) against fake sites: what it writes where, in which order, what it
+records and reports, for a success, a refusal, a held lock, a failed switch, a lost site. No server."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import time
+
+import pytest
+
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import failover, handover
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import ApiFailure, ArcError
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.failover_plan import Refusal
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.leases import LostRace
+
+ROLE_OF = {"primary": "Primary", "secondary": "Secondary", "force-secondary": "Secondary",
+           "force-primary-allow-data-loss": "Primary"}
+
+
+class Journal(object):
+    """Every write of the run on every site, in order: (site, what, detail)."""
+
+    def __init__(self):
+        self.entries = []
+
+    def __call__(self, *entry):
+        self.entries.append(entry)
+
+    def of(self, what):
+        return [e for e in self.entries if e[1] == what]
+
+
+class FakeCaller(object):
+    def __init__(self, site):
+        self.site = site
+        self.policy = None
+
+
+class FakeLeases(object):
+    namespace = "arc"
+
+    def __init__(self, site, journal, held_by=None):
+        self.site, self.journal = site, journal
+        self.caller = FakeCaller(site.label)
+        self.lease = None
+        if held_by:
+            self.lease = {"metadata": {"name": "lock", "resourceVersion": "1"},
+                          "spec": {"holderIdentity": held_by, "leaseDurationSeconds": 600,
+                                   "renewTime": "2099-01-01T00:00:00.000000Z",
+                                   "acquireTime": "2099-01-01T00:00:00.000000Z"}}
+
+    def describe(self, name):
+        return "Lease arc/%s" % name
+
+    def get(self, name):
+        return copy.deepcopy(self.lease)
+
+    def create(self, body, dry_run=False):
+        if self.lease is not None:
+            raise LostRace()
+        self.journal(self.site.name, "lock", body["spec"]["holderIdentity"])
+        if not dry_run:
+            self.lease = copy.deepcopy(body)
+        return body
+
+    def replace(self, body, dry_run=False):
+        self.journal(self.site.name, "lock", body["spec"]["holderIdentity"])
+        if not dry_run:
+            self.lease = copy.deepcopy(body)
+        return body
+
+
+class FakeEvents(object):
+    def __init__(self, site, journal):
+        self.site, self.journal = site, journal
+
+    def record(self, involved, reason, message, event_type="Normal", dry_run=False):
+        self.journal(self.site.name, "event", message)
+
+
+class FakeDags(object):
+    def __init__(self, site, journal):
+        self.site, self.journal = site, journal
+        self.caller = FakeCaller(site.label)
+
+    def describe(self, name=None):
+        return "failovergroups.sql arc/%s" % name
+
+    def get(self, name):
+        return copy.deepcopy(self.site.obj)
+
+    def patch(self, name, patch, dry_run=False, recompute=None):
+        annotation = patch.get("metadata", {}).get("annotations", {}).get(handover.ANNOTATION)
+        self.journal(self.site.name, "record", json.loads(annotation)["outcome"])
+        if not dry_run:
+            self.site.obj["metadata"].setdefault("annotations", {}).update(patch["metadata"]["annotations"])
+        return copy.deepcopy(self.site.obj)
+
+
+class FakeSite(object):
+    """One site: its DAG object (None: none), whether it answers, what its controller does with a role change."""
+
+    def __init__(self, name, role, journal, answers=True, held_by=None, fails_switch=False, home_role=None):
+        self.name, self.label, self.namespace = name, "site %s (context %s)" % (name, name), "arc"
+        self.journal, self.answers, self.fails_switch, self.home_role = journal, answers, fails_switch, home_role
+        self.obj = None if role is None else {
+            "metadata": {"name": "dag-" + name, "generation": 1, "annotations": {}},
+            "spec": {"sharedName": "payroll-dag", "sourceMI": "sql-" + name, "partnerMI": "sql-other",
+                     "role": role.lower()},
+            "status": {"role": role, "state": "Succeeded", "healthState": "OK",
+                       "replicas": [{"connectedState": "CONNECTED"}, {"connectedState": "CONNECTED"}]}}
+        self.leases_ = FakeLeases(self, journal, held_by)
+        self.caller = FakeCaller(self.label)
+        self.partner = None
+
+    def leases(self):
+        return self.leases_
+
+    def events(self):
+        return FakeEvents(self, self.journal)
+
+
+class FakeSide(object):
+    """Stands in for DagSide: a role change is carried out at once, the partner taking the other role."""
+
+    def __init__(self, site, name, api_kind, api_version, check_mode=False, wait=True, wait_timeout=600, warn=None,
+                 diff=False, heartbeat=None):
+        if not site.answers:
+            raise ApiFailure("%s: get API discovery failed: the API is unreachable (Connection refused)" % site.label,
+                             site=site.label)
+        self.site, self.name, self.layout = site, name, "FailoverGroup"
+        self.dags = FakeDags(site, site.journal)
+        self.check_mode, self.wait_timeout, self.heartbeat = check_mode, wait_timeout, heartbeat
+        self.result = {}
+
+    def read(self):
+        return copy.deepcopy(self.site.obj)
+
+    def present(self, wanted, cert_file=None, existing=None):
+        self.site.journal(self.site.name, "role", wanted["role"])
+        if self.site.fails_switch:
+            raise ArcError("%s: patch %s failed: HTTP 503 ServiceUnavailable" % (self.site.label,
+                                                                                  self.dags.describe(self.name)),
+                           site=self.site.label)
+        if not self.check_mode:
+            self.site.obj["status"]["role"] = ROLE_OF[wanted["role"]]
+            if wanted["role"] in ("secondary", "force-secondary") and self.site.partner and \
+                    self.site.partner.answers:
+                self.site.partner.obj["status"]["role"] = "Primary"
+        self.result = {"changed": True, "resource": copy.deepcopy(self.site.obj),
+                       "failover": {"duration_seconds": 0.04}}
+        return self.result
+
+    def wait_until(self, condition, obj=None):
+        """Met at once, or as a watch would: checked again each time the heartbeat beats, until it times out."""
+        for unused in range(200):
+            if not self.site.answers:
+                raise ArcError("%s: gave up waiting, the site's API stopped answering" % self.site.label)
+            obj = copy.deepcopy(self.site.obj)
+            if condition.check(obj)[0]:
+                return obj
+            if self.heartbeat is not None:
+                self.heartbeat.beat_if_due()
+            time.sleep(0.01)
+        raise ArcError("%s: timed out waiting for %s" % (self.site.label, condition.description))
+
+
+@pytest.fixture
+def pair(monkeypatch):
+    journal = Journal()
+    sites = {}
+
+    def make(ams="Primary", dub="Secondary", ams_site=None, dub_site=None):
+        sites["ams"] = FakeSite("ams", ams, journal, home_role="primary", **(ams_site or {}))
+        sites["dub"] = FakeSite("dub", dub, journal, home_role="secondary", **(dub_site or {}))
+        sites["ams"].partner, sites["dub"].partner = sites["dub"], sites["ams"]
+        return sites, journal
+    monkeypatch.setattr(failover.Site, "connect", classmethod(lambda cls, params, label=None: sites[label]))
+    monkeypatch.setattr(failover, "DagSide", FakeSide)
+    return make
+
+
+def params(mode, **extra):
+    values = {"mode": mode, "pair": "payroll", "dag_name": "payroll-dag", "confirm": None, "api_kind": "auto",
+              "api_version": None, "wait_timeout": 30, "operator": "dba", "job": None, "dr_lock_name": None,
+              "dr_lock_holder": "dba, run 1", "dr_lock_duration": 60,
+              "sites": [{"name": "ams", "dag_resource": "dag-ams", "instance": "sql-ams", "home_role": "primary"},
+                        {"name": "dub", "dag_resource": "dag-dub", "instance": "sql-dub", "home_role": "secondary"}]}
+    values.update(extra)
+    return values
+
+
+def run(mode, check_mode=False, warnings=None, **extra):
+    return failover.Failover(params(mode, **extra), check_mode=check_mode,
+                             warn=(warnings if warnings is not None else []).append).run()
+
+
+def test_a_planned_failover_locks_switches_records_on_both_sites_and_reports(pair):
+    sites, journal = pair()
+    result = run("planned")
+    assert journal.entries[0] == ("ams", "lock", "dba, run 1")
+    assert journal.of("role") == [("ams", "role", "secondary")]
+    assert sorted(journal.of("record")) == [("ams", "record", "succeeded"), ("dub", "record", "succeeded")]
+    assert journal.entries[-1] == ("ams", "lock", "")  # released last
+    assert result["roles"] == {"before": {"ams": "Primary", "dub": "Secondary"},
+                               "after": {"ams": "Secondary", "dub": "Primary"}}
+    assert (result["from_site"], result["to_site"], result["changed"]) == ("ams", "dub", True)
+    assert result["summary"] == "switched in 0.04 s without data loss"
+    assert result["record"]["mode"] == "planned" and result["record"]["to_instance"] == "sql-dub"
+    assert [s["step"] for s in result["steps"]] == ["read both sites", "take the DR lock", "switch",
+                                                    "await the primary role", "record the handover",
+                                                    "release the DR lock"]
+
+
+def test_a_refusal_writes_nothing_and_reports_what_was_read(pair):
+    sites, journal = pair(dub="Primary")
+    with pytest.raises(Refusal) as caught:
+        run("planned")
+    assert journal.entries == []
+    assert "2 sites are primary (split brain)" in caught.value.message
+    assert caught.value.details["roles"]["before"] == {"ams": "Primary", "dub": "Primary"}
+    assert [s["step"] for s in caught.value.details["steps"]] == ["read both sites"]
+
+
+def test_a_held_lock_refuses_before_any_role_change(pair):
+    sites, journal = pair(ams_site={"held_by": "dba bob, run 7"})
+    with pytest.raises(Refusal) as caught:
+        run("planned")
+    assert "is held by 'dba bob, run 7'" in caught.value.message
+    assert "nothing was changed" in caught.value.message and journal.entries == []
+
+
+def test_a_failed_switch_is_recorded_as_failed_and_reported_with_both_steps(pair):
+    sites, journal = pair(ams_site={"fails_switch": True})
+    with pytest.raises(ArcError) as caught:
+        run("planned", wait_timeout=1)
+    message = caught.value.message
+    assert "planned failover of payroll from ams to dub failed: the handover did not complete: ams setting role " \
+           "secondary: FAILED, site ams (context ams): patch" in message, message
+    assert "dub taking the primary role: not started" in message, message
+    assert sorted(journal.of("record")) == [("ams", "record", "failed"), ("dub", "record", "failed")]
+    assert journal.entries[-1] == ("ams", "lock", "")
+
+
+def test_a_forced_failover_with_the_primary_lost_promotes_the_dr_site_and_says_it_was_not_fenced(pair):
+    sites, journal = pair(ams_site={"answers": False})
+    result = run("forced", confirm="payroll-dag")
+    assert journal.of("role") == [("dub", "role", "force-primary-allow-data-loss")]
+    assert journal.of("record") == [("dub", "record", "succeeded")]  # the lost site gets none
+    assert result["summary"].startswith("old primary NOT fenced (site ams (context ams): get API discovery failed")
+    assert result["roles"]["after"] == {"ams": None, "dub": "Primary"}
+
+
+def test_a_forced_failover_fences_an_answering_primary_first(pair):
+    sites, journal = pair()
+    result = run("forced", confirm="payroll-dag")
+    assert journal.of("role") == [("ams", "role", "force-secondary"), ("dub", "role", "force-primary-allow-data-loss")]
+    assert result["summary"] == "old primary fenced with force-secondary"
+
+
+def test_a_forced_failover_without_confirmation_writes_nothing(pair):
+    sites, journal = pair(ams_site={"answers": False})
+    with pytest.raises(Refusal):
+        run("forced", confirm="payroll")
+    assert journal.entries == []
+
+
+def test_check_mode_sends_every_write_as_a_dry_run_and_changes_no_role(pair):
+    sites, journal = pair()
+    result = run("planned", check_mode=True)
+    assert result["changed"] and result["summary"] == "check mode: nothing was changed"
+    assert sites["ams"].obj["status"]["role"] == "Primary" and sites["ams"].leases_.lease is None
+    assert journal.of("role") == [("ams", "role", "secondary")]
+
+
+def test_a_failback_of_a_pair_already_home_changes_nothing(pair):
+    sites, journal = pair()
+    result = run("failback")
+    assert not result["changed"] and journal.entries == []
+    assert result["summary"] == "ams is already the primary site, nothing to fail back"
+
+
+def test_a_lock_left_by_a_dead_run_is_taken_over_with_a_warning(pair):
+    sites, journal = pair()
+    sites["ams"].leases_.lease = {"metadata": {"name": "lock", "resourceVersion": "1"},
+                                  "spec": {"holderIdentity": "dba carol, run dead", "leaseDurationSeconds": 60,
+                                           "renewTime": "2020-01-01T00:00:00.000000Z",
+                                           "acquireTime": "2020-01-01T00:00:00.000000Z"}}
+    warnings = []
+    result = run("planned", warnings=warnings)
+    assert result["lock"]["taken_over"]["holder"] == "dba carol, run dead"
+    assert any("took over the DR lock of payroll" in w and "dba carol, run dead" in w for w in warnings), warnings
