@@ -23,8 +23,8 @@ from .errors import ArcError, InvalidInput
 from .resources import SQL_MANAGED_INSTANCE
 from .waiting import wait_for
 
-ABANDONED = ("%s on %s: an earlier role change was not carried out by the controller (spec.role %r, status.role %s, "
-             "state %s)")
+ABANDONED = ("%s on %s: an earlier role change was abandoned by the controller, not carried out (spec.role %r, "
+             "status.role %s, state %s)")
 # the state in which a role change asked for earlier, and not carried out, is over (and may be asked for again): a
 # planned switch negotiates with the partner, and only a Failed state says the controller gave up on it; a forced
 # change is the site's own, so once the controller settled its generation in any state it is not pending any more

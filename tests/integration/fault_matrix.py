@@ -61,8 +61,11 @@ class Strike:
     audit log, while the sandbox holds back the collection's next `hold` request ((site, verb, resource)) so that
     the fault lands before it is carried out."""
 
-    def __init__(self, after, verbs, resource, nth=1, hold=None):
+    def __init__(self, after, verbs, resource, nth=1, hold=None, hold_any_client=False):
+        """`hold_any_client`: hold the next such request whoever makes it (the site's controller writing a status,
+        say), not only the collection's."""
         self.after, self.verbs, self.resource, self.nth, self.hold = after, verbs, resource, nth, hold
+        self.hold_agent = "" if hold_any_client else COLLECTION_AGENT
         self.fired = False
         self.errors = []
         self._stop = threading.Event()
@@ -71,7 +74,7 @@ class Strike:
     def start(self, sandbox, commands):
         if self.hold:
             site, verb, resource = self.hold
-            sandbox.site(site).ops().set_faults([{"verb": verb, "resource": resource, "user_agent": COLLECTION_AGENT,
+            sandbox.site(site).ops().set_faults([{"verb": verb, "resource": resource, "user_agent": self.hold_agent,
                                                   "latency_ms": HOLD_MS, "count": 1}])
         log = sandbox.site(self.after).files.audit_log
         start = log.stat().st_size if log.exists() else 0

@@ -1,11 +1,12 @@
-"""Long waits that end (issue 6, item 7): every wait of the playbooks has a bounded default, and a site that dies
+"""Long waits that end: every wait of the playbooks has a bounded default, and a site that dies
 just before a wait starts ends that wait at once, naming the site, the object and the cause, instead of letting it
 run for its timeout; a wait that runs out of time on a live site names the object, the field, the value expected,
 the value last seen and the time waited. After each fault the site is started again and a re-run converges.
 
 The faults are injected by the fault_trigger callback as the wait's task starts. The pair is one pair of this
 module's own sandbox, set up by the first test and carried from test to test (pytest runs a file's tests in order):
-each test starts from a pair with exactly one primary and both sides connected.
+each test starts from a pair with exactly one primary and both sides connected. The failover's waits are proven
+on the failover module in test_bounded_waits_failover.py.
 """
 import json
 import re
@@ -19,29 +20,19 @@ import yaml
 from sandbox.layout import REPO_ROOT
 from tests.sandbox.conftest import run_cli
 
-from .conftest import HOSTS, PARTNER, Ansible, own_sandbox
-from .dr_playbooks import PlaybookPairs, connected, dag_object, failed_messages, roles, wait_for_dag
+from .conftest import HOSTS, Ansible, own_sandbox
+from .dr_playbooks import PlaybookPairs, connected, dag_object, roles, wait_for_dag
 
 ROLES = REPO_ROOT / "roles"
 # A run that meets a dead site must end long before this. The old waits ran for their whole timeout against a
 # dead site (the default dr_failover_wait_timeout of 600 checks took about half an hour), so a run that had to
 # sit out any of them would hit this bound, and the test says which wait hung.
 RUN_BOUND = 400
-DR_SETUP, PLANNED, FORCED, REJOIN = ("arcdata.sqlmi.%s" % name for name in
-                                     ("dr_setup", "failover_planned", "failover_forced", "dr_rejoin"))
+DR_SETUP = "arcdata.sqlmi.dr_setup"
 # the tasks that wait, by the name the play output shows
 INSTANCE_READY = "Wait until this site's instance is Ready (checked every 2 s)"
 DAG_CONNECTED = "Wait until the DAG is Succeeded and connected on both sites (checked every second)"
 DAG_LINKED_VERDICT = "Stop unless the DAG is Succeeded and connected"
-SWITCH = "Set role secondary on the current primary, and wait until it is Secondary"
-PROMOTED = "Wait until the other site reports the primary role (checked every second)"
-PROMOTE = "Promote the DR site with force-primary-allow-data-loss and async commit"
-DEMOTE = "Demote the returning old primary with force-secondary (its divergent transactions are discarded)"
-REJOINED = "Wait until both sides are connected again (checked every second)"
-REJOINED_VERDICT = "Stop unless both sides are connected again"
-# the DR lock lives on the current primary's site; when that site dies holding it, the re-run must wait for it to
-# expire: a short lock for those runs
-SHORT_LOCK = {"dr_failover_lock_duration": 5}
 
 
 # -- the defaults, as documented -----------------------------------------------------------------------------------
@@ -228,86 +219,3 @@ def test_dr_setup_dag_wait_times_out_on_live_sites_with_the_link_cut(set_up):
         message = run.result(DAG_LINKED_VERDICT, site)["msg"]
         assert "connectedState ['DISCONNECTED', 'DISCONNECTED']" in message, message
     waits.wait_connected()
-
-
-# -- failover_planned: the switch (arc_dag's own wait), the other site's promotion ------------------------------
-@pytest.mark.timeout(1800)
-def test_failover_planned_waits_end_when_their_site_dies(set_up):
-    waits, pair = set_up, set_up.pair
-    run = waits.run(PLANNED, kill_at=SWITCH, kill="primary", extra_vars=SHORT_LOCK)
-    message = waits.assert_ended_unreachable(run, SWITCH, "primary", pair.dags["primary"], loop=False)
-    assert f"primary setting role secondary: FAILED, {message}" in failed_messages(run), failed_messages(run)
-    waits.start("primary")
-    waits.wait_connected()
-
-    # the re-run gets past the switch; the site to promote dies as the wait for its promotion starts
-    run = waits.run(PLANNED, kill_at=PROMOTED, kill="secondary")
-    assert [t["outcome"] for t in run.results(SWITCH, "primary")] == ["ok"], run
-    message = waits.assert_ended_unreachable(run, PROMOTED, "secondary", pair.dags["secondary"])
-    assert f"secondary taking the primary role: FAILED, {message}" in failed_messages(run), failed_messages(run)
-    waits.start("secondary")
-    waits.wait_connected()
-
-    run = waits.run(PLANNED)
-    assert run.rc == 0, run
-    assert len(waits.primaries()) == 1, roles(waits.sites, pair)
-
-
-# -- failover_forced: the promotion ------------------------------------------------------------------------------
-@pytest.mark.timeout(1800)
-def test_failover_forced_promotion_ends_when_its_site_dies(set_up):
-    waits, pair = set_up, set_up.pair
-    confirm = {"dr_failover_confirm": pair.dag_name}
-    to_site = PARTNER[waits.primaries()[0]]
-    run = waits.run(FORCED, kill_at=PROMOTE, kill=to_site, extra_vars=confirm)
-    waits.assert_ended_unreachable(run, PROMOTE, to_site, pair.dags[to_site], loop=False)
-    waits.start(to_site)
-
-    run = waits.run(FORCED, extra_vars=confirm)
-    assert run.rc == 0, run
-    assert len(waits.primaries()) == 1, roles(waits.sites, pair)
-
-
-# -- dr_rejoin: the demotion (arc_dag's own wait), the connection ----------------------------------------------
-def _split_brain_reported(obj):
-    status = obj.get("status") or {}
-    return status.get("role") == "Primary" and status.get("healthState") not in (None, "OK")
-
-
-@pytest.mark.timeout(1800)
-def test_dr_rejoin_waits_end_when_their_site_dies(set_up):
-    waits, pair = set_up, set_up.pair
-    old = waits.primaries()[0]
-    kept = PARTNER[old]
-    # two primaries, and the record of the forced failover that made them: the old primary dies, the DR site is
-    # promoted, the old primary returns still believing it is primary
-    waits.sites.kill(old)
-    run = waits.run(FORCED, extra_vars={"dr_failover_confirm": pair.dag_name})
-    assert run.rc == 0, run
-    waits.sites.start(old)
-    wait_for_dag(waits.sites, pair, old, _split_brain_reported, timeout=60)
-    assert waits.primaries() == sorted(HOSTS)
-
-    run = waits.run(REJOIN, kill_at=DEMOTE, kill=old, extra_vars=SHORT_LOCK)
-    message = waits.assert_ended_unreachable(run, DEMOTE, old, pair.dags[old], loop=False)
-    # the kept primary does not wait for a connection that the failed demotion cannot bring
-    assert [t["result"].get("attempts") for t in run.results(REJOINED, kept)] == [1], run
-    verdict = run.result(REJOINED_VERDICT, kept)["msg"]
-    assert verdict == f"{kept}: stopped waiting for the connection, {old} was not demoted: {message}", verdict
-    waits.sites.start(old)
-    wait_for_dag(waits.sites, pair, old, _split_brain_reported, timeout=60)
-
-    # the re-run demotes the old primary; it dies as the wait for the connection starts
-    run = waits.run(REJOIN, kill_at=REJOINED, kill=old, extra_vars=dict(SHORT_LOCK, dr_failover_wait_timeout=10))
-    assert [t["outcome"] for t in run.results(DEMOTE, old)] == ["ok"], run
-    waits.assert_ended_unreachable(run, REJOINED, old, pair.dags[old])
-    # the kept primary, alive, saw the connection before its partner died, or waited out its (short) time
-    if run.results(REJOINED_VERDICT, kept)[0]["outcome"] == "failed":
-        waits.assert_timed_out(run, REJOINED_VERDICT, kept, f"FailoverGroup arc/{pair.dags[kept]}",
-                               "every status.replicas[].connectedState", "CONNECTED", "connectedState [",
-                               "dr_failover_wait_timeout", 10)
-    waits.start(old)
-
-    run = waits.run(REJOIN)
-    assert run.rc == 0, run
-    assert waits.primaries() == [kept], roles(waits.sites, pair)

@@ -197,7 +197,7 @@ def test_a_forced_change_the_controller_settled_without_effect_is_withdrawn_and_
     result = side.present(role_change(spec_role))
     assert [body for unused, body, unused in dags.writes] == [{"spec": {"role": withdrawal}},
                                                               {"spec": {"role": spec_role}}]
-    assert result["role"] == ROLE_OF[spec_role] and "not carried out by the controller" in warnings[0]
+    assert result["role"] == ROLE_OF[spec_role] and "abandoned by the controller, not carried out" in warnings[0]
 
 
 def test_just_created_without_a_reported_role_changes_nothing():
