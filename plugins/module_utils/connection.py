@@ -204,3 +204,10 @@ WAIT_ARGS = dict(
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
 )
+
+# Paired with ModuleDocFragment.INFO_WAIT in plugins/doc_fragments/connection.py: the _info modules read, and wait
+# only when asked to (each documents its own wait_condition, whose choices differ).
+INFO_WAIT_ARGS = dict(
+    wait=dict(type="bool", default=False),
+    wait_timeout=dict(type="int", default=600),
+)
