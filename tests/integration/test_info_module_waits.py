@@ -174,11 +174,13 @@ def test_sqlmi_info_waits_until_an_instance_written_without_wait_is_ready(ansibl
 
 
 def _delete_instance(handle, name):
-    for delete in (lambda: handle.custom().delete_namespaced_custom_object(ARC_GROUP, INSTANCES[1], handle.namespace,
-                                                                          INSTANCES[0], name),
-                   lambda: handle.core().delete_namespaced_secret(f"{name}-login-secret", handle.namespace)):
+    """Remove an instance a test made, and its admin login Secret, straight through the API (gone already is fine)."""
+    custom, core = handle.custom(), handle.core()
+    for delete, args in ((custom.delete_namespaced_custom_object,
+                          (ARC_GROUP, INSTANCES[1], handle.namespace, INSTANCES[0], name)),
+                         (core.delete_namespaced_secret, (f"{name}-login-secret", handle.namespace))):
         try:
-            delete()
+            delete(*args)
         except ApiException as exc:
             assert exc.status == 404, exc
 
