@@ -91,6 +91,28 @@ options:
     default: 600
 """
 
+    # Paired with INFO_WAIT_ARGS in plugins/module_utils/connection.py: change both together.
+    INFO_WAIT = r"""
+options:
+  wait:
+    description:
+      - Wait until the object named by O(name) meets O(wait_condition), watching it (not polling), then return it
+        as it was when the condition was met. O(name) is required then.
+      - The wait ends at once, failing with the site, the object and the cause, when the site's API stops answering
+        (after the retries a transient fault gets), or when the controller reports a failure that the condition
+        cannot recover from.
+      - Ignored in check mode, where the writes a wait would follow were not made; the module reads once.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait for O(wait_condition) before failing. The failure message names the object, the field, the
+        value expected, the value last seen and the time waited; the failed result carries them as C(object),
+        C(field), C(expected), C(seen) and C(elapsed), with the last object seen as C(last_object).
+    type: int
+    default: 600
+"""
+
 
 # Paired with PAIR_SITE_ARGS in plugins/module_utils/connection.py: each site of a DR pair, for the modules that
 # work on both sites in one run. Built from DOCUMENTATION above, so that the connection options are documented once.

@@ -123,3 +123,91 @@ def instance_certificate():
             return "the controller reports Error: %s" % (status.get("message") or "no message")
         return None
     return Condition("mirroring certificate published", check, failed)
+
+
+# -- the object's own generation -------------------------------------------------------------------------------
+# A reader (arc_sqlmi_info, arc_dag_info) wrote nothing: there is no generation of its own to wait for, so the
+# conditions below judge the object against the generation it carries at each event, with the same rules as the
+# writers' conditions above. One rule, one place: `ready_for_its_generation` is what arc_sqlmi_info returns as
+# `ready`, and `linked_for_its_generation` what arc_dag_info returns as `linked`.
+
+def caught_up(obj, required=True):
+    """The controller has carried out the object's current generation: status.observedGeneration >= generation.
+    With required=False an object that does not report observedGeneration counts as caught up: Arc documents it for
+    SqlManagedInstance, but no real FailoverGroup or Dag status shows it (reference/emulator-audit.md)."""
+    observed = _status(obj).get("observedGeneration")
+    if observed is None and not required:
+        return obj is not None
+    return obj is not None and _observed(obj, _generation(obj))
+
+
+def replicas_connected(obj):
+    """Every entry of status.replicas reports CONNECTED (and there is at least one)."""
+    replicas = _status(obj).get("replicas") or []
+    return bool(replicas) and all(r.get("connectedState") == "CONNECTED" for r in replicas)
+
+
+def instance_ready_for_its_generation():
+    """instance_ready for whatever generation the object carries when it is seen: Ready once the controller caught
+    up with it; Error for that generation ends the wait with the controller's message."""
+    def check(obj):
+        met, field, expected, seen = instance_ready(_generation(obj)).check(obj)
+        return met, field, expected if obj is not None else "'Ready' once it exists", seen
+
+    def failed(obj):
+        return instance_ready(_generation(obj)).failed(obj)
+    return Condition("instance Ready for its generation", check, failed)
+
+
+def ready_for_its_generation(obj):
+    """Whether an instance is Ready for its current generation (arc_sqlmi_info's `ready`)."""
+    return instance_ready_for_its_generation().check(obj)[0]
+
+
+def _succeeded(obj):
+    return str(_status(obj).get("state") or "").lower() == "succeeded"
+
+
+def dag_linked_for_its_generation():
+    """A DAG side that carried out its current generation (observedGeneration where the resource reports one),
+    Succeeded, with every replica CONNECTED. A Failed state does not end the wait: a new side reports Failed until
+    its partner's side exists, then connects (see dag_connected)."""
+    def check(obj):
+        status = _status(obj)
+        met = obj is not None and _succeeded(obj) and caught_up(obj, required=False) and replicas_connected(obj)
+        return (met, "status.state and status.replicas[].connectedState",
+                "'Succeeded' for its generation with every replica CONNECTED",
+                _seen(obj, "state", "results") + ("; connectedState %s" % (
+                    [r.get("connectedState") for r in status.get("replicas") or []] or "not reported")
+                    if obj is not None else ""))
+    return Condition("DAG side linked", check)
+
+
+def linked_for_its_generation(obj):
+    """Whether a DAG side is Succeeded for its current generation and connected (arc_dag_info's `linked`)."""
+    return dag_linked_for_its_generation().check(obj)[0]
+
+
+def dag_role_for_its_generation(role):
+    """status.role is `role` ('Primary' or 'Secondary') and the side is Succeeded for its current generation
+    (observedGeneration where reported). The side a reader watches is usually changed by its partner's controller
+    (a promotion after the partner's switch), so no state of it ends the wait early: only the role, or the time."""
+    def check(obj):
+        status = _status(obj)
+        met = obj is not None and status.get("role") == role and _succeeded(obj) and caught_up(obj, required=False)
+        return met, "status.role", "%r (state Succeeded for its generation)" % role, \
+            _seen(obj, "role", "state", "results")
+    return Condition("DAG role %s" % role, check)
+
+
+# The named conditions the _info modules' wait_condition option offers (documented in each module).
+INSTANCE_WAIT_CONDITIONS = {
+    "ready": instance_ready_for_its_generation,
+    "absent": deleted,
+}
+DAG_WAIT_CONDITIONS = {
+    "connected": dag_linked_for_its_generation,
+    "primary": lambda: dag_role_for_its_generation("Primary"),
+    "secondary": lambda: dag_role_for_its_generation("Secondary"),
+    "absent": deleted,
+}

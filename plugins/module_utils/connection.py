@@ -205,6 +205,14 @@ WAIT_ARGS = dict(
     wait_timeout=dict(type="int", default=600),
 )
 
+# Paired with ModuleDocFragment.INFO_WAIT in plugins/doc_fragments/connection.py: the _info modules read, and wait
+# only when asked to (each documents its own wait_condition, whose choices differ).
+INFO_WAIT_ARGS = dict(
+    wait=dict(type="bool", default=False),
+    wait_timeout=dict(type="int", default=600),
+)
+
+
 # Paired with PAIR_SITE_OPTIONS in plugins/doc_fragments/connection.py: one site of a DR pair, for the modules that
 # work on both sites in one run.
 PAIR_SITE_ARGS = dict(

@@ -9,14 +9,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from . import certificates, dag_spec, handover
+from . import certificates, conditions, dag_spec, handover
 
 
 def summarize(obj, layout):
     """The summary of a FailoverGroup or Dag object (layout names which)."""
     status = obj.get("status") or {}
     fields = dag_spec.from_spec(obj.get("spec") or {}, layout)
-    replicas = status.get("replicas") or []
     return {
         "name": obj["metadata"]["name"],
         "dag_name": fields["dag_name"],
@@ -29,8 +28,9 @@ def summarize(obj, layout):
         "state": status.get("state"),
         "status_results": status.get("results"),
         "health": status.get("healthState"),
-        "connected": bool(replicas) and all(r.get("connectedState") == "CONNECTED" for r in replicas),
-        "replicas": replicas,
+        "connected": conditions.replicas_connected(obj),
+        "linked": conditions.linked_for_its_generation(obj),
+        "replicas": status.get("replicas") or [],
         "partner_certificate": certificates.facts(fields["remote_mirroring_cert"]),
         "generation": obj["metadata"].get("generation"),
         "observed_generation": status.get("observedGeneration"),

@@ -69,6 +69,13 @@ def wait_for(resources, name, condition, timeout, obj=None, progress=None, heart
                        site=resources.caller.site, object=resources.describe(name), **failure.details)
 
 
+def wait_for_timed(resources, name, condition, timeout, obj=None):
+    """wait_for, and the seconds it took (what the _info modules return as `waited`)."""
+    started = time.monotonic()
+    obj = wait_for(resources, name, condition, timeout, obj)
+    return obj, round(_elapsed(started), 1)
+
+
 def _wait(resources, name, condition, timeout, obj, progress, heartbeat):
     started = time.monotonic()
     obj = obj if obj is not None else resources.get(name)

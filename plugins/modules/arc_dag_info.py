@@ -16,15 +16,19 @@ description:
     from what the site serves), and returns for each the role (C(status.role), the truth), state, results, health,
     per-replica connection and synchronisation, the sync mode, the partner, and the fingerprint of the partner
     certificate it pins, so a playbook can compare it with the partner instance's current certificate.
+  - With O(wait=true) it first waits, watching the resource, until it meets O(wait_condition) (by default Succeeded
+    and connected for its generation), so a play needs no C(until) loop after an M(arcdata.sqlmi.arc_dag) task run
+    with C(wait=false), or while the partner's controller changes this side.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
+  - arcdata.sqlmi.connection.info_wait
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    details: Read only.
+    details: Read only. O(wait) is ignored in check mode.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
@@ -44,6 +48,24 @@ options:
   api_version:
     description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred that serves the kind.
     type: str
+  wait_condition:
+    description:
+      - What O(wait=true) waits for. Each is judged against the generation the resource carries when it is seen;
+        where it reports C(status.observedGeneration), that must have caught up with C(metadata.generation), so a
+        C(Succeeded) left over from before a change does not count (no real C(FailoverGroup) dump shows
+        C(observedGeneration); where it is absent, the state is taken as it is). States compare case-insensitively.
+      - C(connected) - C(status.state) is C(Succeeded) and every C(status.replicas[].connectedState) is C(CONNECTED)
+        (what RV(dags[].linked) reports). A C(Failed) state does not end the wait, as a new side reports it until its
+        partner's side exists.
+      - C(primary) or C(secondary) - C(status.role) is C(Primary) (or C(Secondary)) and C(status.state) is
+        C(Succeeded). For a side whose role the partner's controller changes (the other site of a planned
+        failover), so no state ends the wait early; only the role, the site, or the time.
+      - C(absent) - the resource no longer exists; RV(dags) is then empty.
+      - A resource that does not exist yet is waited for, except with C(absent).
+    type: str
+    choices: [absent, connected, primary, secondary]
+    default: connected
+    version_added: 1.1.0
 seealso:
   - module: arcdata.sqlmi.arc_dag
 """
@@ -57,6 +79,13 @@ EXAMPLES = r"""
 - name: Report
   ansible.builtin.debug:
     msg: "{{ dag.dags[0].local_instance }} is {{ dag.dags[0].role }} ({{ dag.dags[0].state }})"
+
+- name: Wait until the other site reports the primary role (at most 10 minutes)
+  arcdata.sqlmi.arc_dag_info:
+    name: dagsecondary
+    wait: true
+    wait_condition: primary
+    wait_timeout: 600
 """
 
 RETURN = r"""
@@ -101,8 +130,14 @@ dags:
       description: C(status.healthState).
       type: str
     connected:
-      description: Whether every replica entry reports C(CONNECTED).
+      description: Whether every replica entry reports C(CONNECTED) (and there is at least one).
       type: bool
+    linked:
+      description:
+        - Whether this side is C(Succeeded) for its current generation (where it reports C(observedGeneration))
+          and every replica is C(CONNECTED), the rule O(wait_condition=connected) waits for.
+      type: bool
+      version_added: 1.1.0
     replicas:
       description: C(status.replicas).
       type: list
@@ -127,29 +162,45 @@ api_version:
   description: The version used.
   returned: always
   type: str
+waited:
+  description: Seconds spent waiting for O(wait_condition) (0 when it held at the first read).
+  returned: when O(wait=true), outside check mode
+  type: float
+  sample: 3.2
+  version_added: 1.1.0
 """
 
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, connection
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for_timed
 
 
 def run(arc):
     arc.connect()
     layout, dags = arc.dag_resources(arc.params["api_kind"], arc.params["api_version"], arc.params["name"])
+    result = {"changed": False, "api_kind": layout, "api_version": dags.version}
     if arc.params["name"]:
         obj = dags.get(arc.params["name"])
+        if arc.params["wait"] and not arc.check_mode:
+            condition = conditions.DAG_WAIT_CONDITIONS[arc.params["wait_condition"]]()
+            obj, result["waited"] = wait_for_timed(dags, arc.params["name"], condition, arc.params["wait_timeout"],
+                                                   obj)
         found = [obj] if obj is not None else []
     else:
         found = dags.list().get("items") or []
-    return {"changed": False, "api_kind": layout, "api_version": dags.version,
-            "dags": [summarize(o, layout) for o in found]}
+    result["dags"] = [summarize(o, layout) for o in found]
+    return result
 
 
 def main():
     argument_spec = dict(name=dict(type="str"),
                          api_kind=dict(type="str", default="auto", choices=["auto", "FailoverGroup", "Dag"]),
-                         api_version=dict(type="str"))
-    ArcModule(argument_spec, wait=False).run(run)
+                         api_version=dict(type="str"),
+                         wait_condition=dict(type="str", default="connected",
+                                             choices=sorted(conditions.DAG_WAIT_CONDITIONS)))
+    argument_spec.update(connection.INFO_WAIT_ARGS)
+    ArcModule(argument_spec, wait=False, required_if=[("wait", True, ["name"])]).run(run)
 
 
 if __name__ == "__main__":

@@ -15,15 +15,19 @@ description:
   - Reads one C(SqlManagedInstance) by O(name), or all of them in the namespace, through the Kubernetes API, and
     returns for each a summary a playbook can check without digging (state, replicas, endpoints, high
     availability health, and the mirroring certificate's fingerprint and expiry).
+  - With O(wait=true) it first waits, watching the instance, until it meets O(wait_condition) (by default Ready for
+    its generation), so a play needs no C(until) loop after an M(arcdata.sqlmi.arc_sqlmi) task run with
+    C(wait=false).
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
+  - arcdata.sqlmi.connection.info_wait
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    details: Read only.
+    details: Read only. O(wait) is ignored in check mode.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
@@ -52,6 +56,19 @@ options:
       - It is read at the most preferred version the site serves for its kind, whatever O(api_version) says.
     type: str
     version_added: 1.0.0
+  wait_condition:
+    description:
+      - What O(wait=true) waits for, each judged against the generation the instance carries when it is seen, so a
+        C(Ready) left over from before a change does not count.
+      - C(ready) - C(status.state) is C(Ready) and C(status.observedGeneration) has caught up with
+        C(metadata.generation) (what RV(instances[].ready) reports). An instance that does not exist yet is waited
+        for. C(Error) for the current generation ends the wait at once with the controller's C(status.message).
+      - C(absent) - the instance no longer exists (after a deletion made with C(wait=false)); RV(instances) is then
+        empty.
+    type: str
+    choices: [absent, ready]
+    default: ready
+    version_added: 1.1.0
 seealso:
   - module: arcdata.sqlmi.arc_sqlmi
   - module: arcdata.sqlmi.arc_dag_info
@@ -68,6 +85,13 @@ EXAMPLES = r"""
     that:
       - dr.instances[0].state == 'Ready'
       - dr.instances[0].certificate.days_remaining >= 30
+
+- name: Wait until the instance created with wait=false is Ready for its generation (at most 20 minutes)
+  arcdata.sqlmi.arc_sqlmi_info:
+    name: sqlsecondary
+    wait: true
+    wait_timeout: 1200
+  register: dr_ready
 """
 
 RETURN = r"""
@@ -87,7 +111,9 @@ instances:
       description: C(status.message), the controller's explanation of an error.
       type: str
     ready:
-      description: Whether the instance is C(Ready) for its current generation.
+      description:
+        - Whether the instance is C(Ready) for its current generation (C(status.observedGeneration) at least
+          C(metadata.generation)), the rule O(wait_condition=ready) waits for.
       type: bool
     tier:
       description: Tier in its long form (C(GeneralPurpose) or C(BusinessCritical)).
@@ -130,6 +156,12 @@ api_version:
   description: The version used.
   returned: always
   type: str
+waited:
+  description: Seconds spent waiting for O(wait_condition) (0 when it held at the first read).
+  returned: when O(wait=true), outside check mode
+  type: float
+  sample: 12.4
+  version_added: 1.1.0
 data_controller:
   description: Whether the writing modules would accept the namespace's data controller, and why not.
   returned: when O(data_controller=true)
@@ -156,11 +188,12 @@ dag_api_kind:
   version_added: 1.0.0
 """
 
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, sqlmi_spec
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, conditions, connection, sqlmi_spec
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize as summarize_dag
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for_timed
 
 
 def summary(obj):
@@ -172,7 +205,7 @@ def summary(obj):
         "name": obj["metadata"]["name"],
         "state": status.get("state"),
         "message": status.get("message"),
-        "ready": status.get("state") == "Ready" and status.get("observedGeneration") == generation,
+        "ready": conditions.ready_for_its_generation(obj),
         "tier": sqlmi_spec.canonical_tier(spec.get("tier", "GeneralPurpose")),
         "license_type": spec.get("licenseType", "LicenseIncluded"),
         "replicas": spec.get("replicas"),
@@ -191,12 +224,17 @@ def summary(obj):
 def run(arc):
     arc.connect()
     instances = arc.resources(SQL_MANAGED_INSTANCE, arc.params["api_version"], arc.params["name"])
+    result = {"changed": False, "api_version": instances.version}
     if arc.params["name"]:
         obj = instances.get(arc.params["name"])
+        if arc.params["wait"] and not arc.check_mode:
+            condition = conditions.INSTANCE_WAIT_CONDITIONS[arc.params["wait_condition"]]()
+            obj, result["waited"] = wait_for_timed(instances, arc.params["name"], condition,
+                                                   arc.params["wait_timeout"], obj)
         found = [obj] if obj is not None else []
     else:
         found = instances.list().get("items") or []
-    result = {"changed": False, "api_version": instances.version, "instances": [summary(o) for o in found]}
+    result["instances"] = [summary(o) for o in found]
     if arc.params["data_controller"]:
         result["data_controller"] = data_controller_verdict(arc)
     if arc.params["dag_resource"]:
@@ -222,9 +260,12 @@ def data_controller_verdict(arc):
 
 
 def main():
-    ArcModule(dict(name=dict(type="str"), api_version=dict(type="str"),
-                   data_controller=dict(type="bool", default=False), dag_resource=dict(type="str")),
-              wait=False).run(run)
+    argument_spec = dict(name=dict(type="str"), api_version=dict(type="str"),
+                         data_controller=dict(type="bool", default=False), dag_resource=dict(type="str"),
+                         wait_condition=dict(type="str", default="ready",
+                                             choices=sorted(conditions.INSTANCE_WAIT_CONDITIONS)))
+    argument_spec.update(connection.INFO_WAIT_ARGS)
+    ArcModule(argument_spec, wait=False, required_if=[("wait", True, ["name"])]).run(run)
 
 
 if __name__ == "__main__":

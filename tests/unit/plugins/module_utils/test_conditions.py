@@ -226,3 +226,103 @@ def test_condition_without_failed_never_fails():
     condition = conditions.Condition("anything", lambda o: (False, "f", "e", "s"))
     assert condition.failed(obj(state="Error", observedGeneration=3)) is None
     assert condition.description == "anything"
+
+
+# -- the object's own generation (what the _info modules wait for and report) ------------------------------------
+
+@pytest.mark.parametrize("status, ready", [
+    ({"state": "Ready", "observedGeneration": 3}, True),
+    ({"state": "Ready", "observedGeneration": 4}, True),  # the controller is ahead of what was read: caught up
+    ({"state": "Ready", "observedGeneration": 2}, False),  # the previous generation's Ready
+    ({"state": "Ready"}, False),  # documented for SqlManagedInstance: required
+    ({"state": "Updating", "observedGeneration": 3}, False),
+    ({"state": "Error", "observedGeneration": 3}, False),
+])
+def test_ready_for_its_generation_is_instance_ready_for_the_generation_the_object_carries(status, ready):
+    instance = obj(3, **status)
+    assert conditions.ready_for_its_generation(instance) is ready
+    assert conditions.instance_ready(3).check(instance)[0] is ready  # the writers' rule, the same answer
+
+
+def test_instance_ready_for_its_generation_says_which_generation_and_fails_on_its_error():
+    condition = conditions.INSTANCE_WAIT_CONDITIONS["ready"]()
+    met, field, expected, seen = condition.check(obj(5, state="Updating", observedGeneration=4))
+    assert (met, field, expected) == (False, "status.state", "'Ready' for generation 5")
+    assert seen == "state='Updating' (observedGeneration 4 of 5)"
+    assert condition.failed(obj(5, state="Error", observedGeneration=5, message="no storage class 'x'")) == \
+        "the controller reports Error: no storage class 'x'"
+    # the Error of a generation since replaced is not the answer to the current one
+    assert condition.failed(obj(5, state="Error", observedGeneration=4, message="old")) is None
+    assert not condition.check(None)[0] and condition.failed(None) is None
+
+
+def test_instance_absent_condition():
+    condition = conditions.INSTANCE_WAIT_CONDITIONS["absent"]()
+    assert condition.check(None)[0]
+    assert not condition.check(obj(state="Ready", observedGeneration=3))[0]
+
+
+@pytest.mark.parametrize("status, linked", [
+    ({"state": "Succeeded", "observedGeneration": 3, "replicas": CONNECTED}, True),
+    ({"state": "succeeded", "observedGeneration": 3, "replicas": CONNECTED}, True),  # compared case-insensitively
+    # no real FailoverGroup reports observedGeneration: where it is absent the state is taken as it is
+    ({"state": "Succeeded", "replicas": CONNECTED}, True),
+    ({"state": "Succeeded", "observedGeneration": 2, "replicas": CONNECTED}, False),  # stale Succeeded
+    ({"state": "Updating", "observedGeneration": 3, "replicas": CONNECTED}, False),
+    ({"state": "Failed", "observedGeneration": 3, "replicas": CONNECTED}, False),
+    ({"state": "Succeeded", "observedGeneration": 3, "replicas": []}, False),
+    ({"state": "Succeeded", "observedGeneration": 3,
+      "replicas": [{"connectedState": "CONNECTED"}, {"connectedState": "DISCONNECTED"}]}, False),
+])
+def test_linked_for_its_generation(status, linked):
+    assert conditions.linked_for_its_generation(obj(3, **status)) is linked
+    assert conditions.DAG_WAIT_CONDITIONS["connected"]().check(obj(3, **status))[0] is linked
+
+
+def test_dag_connected_condition_names_the_fields_and_what_was_seen():
+    condition = conditions.DAG_WAIT_CONDITIONS["connected"]()
+    met, field, expected, seen = condition.check(obj(3, state="Succeeded", observedGeneration=3, replicas=[
+        {"connectedState": "DISCONNECTED"}, {"connectedState": "DISCONNECTED"}]))
+    assert not met
+    assert field == "status.state and status.replicas[].connectedState"
+    assert expected == "'Succeeded' for its generation with every replica CONNECTED"
+    assert seen == "state='Succeeded', results=None (observedGeneration 3 of 3); connectedState " \
+                   "['DISCONNECTED', 'DISCONNECTED']"
+    assert condition.check(None)[3] == "the object does not exist"
+    # a Failed side may still connect once its partner's side exists: it does not end the wait
+    assert condition.failed(obj(3, state="Failed", observedGeneration=3, results="partner missing")) is None
+
+
+@pytest.mark.parametrize("name, role", [("primary", "Primary"), ("secondary", "Secondary")])
+def test_dag_role_conditions(name, role):
+    condition = conditions.DAG_WAIT_CONDITIONS[name]()
+    other = "Secondary" if role == "Primary" else "Primary"
+    assert condition.check(obj(4, role=role, state="Succeeded", observedGeneration=4))[0]
+    assert condition.check(obj(4, role=role, state="Succeeded"))[0]
+    assert not condition.check(obj(4, role=role, state="Succeeded", observedGeneration=3))[0]
+    assert not condition.check(obj(4, role=role, state="Updating", observedGeneration=4))[0]
+    assert not condition.check(obj(4, role=other, state="Succeeded", observedGeneration=4))[0]
+    met, field, expected, seen = condition.check(obj(4, role=other, state="Failed", observedGeneration=4))
+    assert (field, expected) == ("status.role", "%r (state Succeeded for its generation)" % role)
+    assert seen.startswith("role=%r, state='Failed'" % other)
+    # the watched side is changed by its partner's controller: none of its states ends the wait early
+    assert condition.failed(obj(4, role=other, state="Failed", observedGeneration=4, results="x")) is None
+
+
+def test_the_wait_conditions_offered():
+    assert sorted(conditions.INSTANCE_WAIT_CONDITIONS) == ["absent", "ready"]
+    assert sorted(conditions.DAG_WAIT_CONDITIONS) == ["absent", "connected", "primary", "secondary"]
+
+
+def test_caught_up_and_replicas_connected():
+    assert conditions.caught_up(obj(3, observedGeneration=3))
+    assert not conditions.caught_up(obj(3))
+    assert conditions.caught_up(obj(3), required=False)
+    assert not conditions.caught_up(None, required=False)
+    assert conditions.replicas_connected(obj(replicas=CONNECTED))
+    assert not conditions.replicas_connected(obj())
+
+
+def test_instance_ready_for_its_generation_of_an_instance_not_there_yet():
+    met, field, expected, seen = conditions.INSTANCE_WAIT_CONDITIONS["ready"]().check(None)
+    assert (met, field, expected, seen) == (False, "status.state", "'Ready' once it exists", "the object does not exist")
