@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from . import connection, dag_summary, failover_plan, handover
-from .conditions import Condition
+from .conditions import dag_linked_for_its_generation, dag_role_for_its_generation
 from .dag_side import DagSide
 from .dr_lock import DrLock, LockHeld
 from .errors import ArcError
@@ -39,28 +39,6 @@ TAKEOVER_GRACE_SECONDS = 10
 READ_UNREACHABLE_ATTEMPTS = 3
 # how often a wait checks whether the other site's step failed (it then stops, rather than wait out its timeout)
 STOP_CHECK_SECONDS = 0.5
-
-
-def reports_role(role):
-    """The DAG side's status.role is `role` (compared without regard to case), whatever the generation: the
-    partner's controller promotes this side without a write of ours."""
-    def check(obj):
-        seen = ((obj or {}).get("status") or {}).get("role")
-        return (obj is not None and str(seen or "").lower() == role.lower(), "status.role", repr(role),
-                "the object does not exist" if obj is None else "role %r, state %r" % (
-                    seen, obj.get("status", {}).get("state")))
-    return Condition("DAG role %s" % role, check)
-
-
-def link_up():
-    """Every replica of the DAG side reports CONNECTED."""
-    def check(obj):
-        replicas = ((obj or {}).get("status") or {}).get("replicas") or []
-        states = [str(r.get("connectedState") or "").upper() for r in replicas]
-        return (obj is not None and bool(states) and all(s == "CONNECTED" for s in states),
-                "status.replicas[].connectedState", "CONNECTED for every replica",
-                "the object does not exist" if obj is None else "connectedState %s" % (states or "not reported"))
-    return Condition("DAG connected", check)
 
 
 class Stopped(Exception):
@@ -312,7 +290,7 @@ class Failover(object):
         (switched, switch_error), (unused, promote_error) = self._together(
             lambda: self._timed("switch", lambda: self._write(write), old.name),
             lambda stop: self._timed("await the primary role", lambda: self._await(
-                new, reports_role("Primary"), stop), new.name))
+                new, dag_role_for_its_generation("Primary"), stop), new.name))
         if switch_error is None and promote_error is None:
             details = "check mode: nothing was changed" if self.check_mode else \
                 "switched in %s s without data loss" % (switched.get("failover") or {}).get("duration_seconds", "?")
@@ -350,7 +328,7 @@ class Failover(object):
         """A fenced primary's partner may take the primary role by itself: give it a moment, by watching."""
         try:
             self._timed("await the DR site taking over", lambda: self._await(
-                new, reports_role("Primary"), timeout=TAKEOVER_GRACE_SECONDS), new.name)
+                new, dag_role_for_its_generation("Primary"), timeout=TAKEOVER_GRACE_SECONDS), new.name)
         except ArcError:
             pass  # not by itself (or its site stopped answering): the promotion that follows says which
 
@@ -360,15 +338,20 @@ class Failover(object):
 
         def demote_and_connect():
             self._timed("demote", lambda: self._write(write), old.name)
-            return self._timed("await the link", lambda: self._await(old, link_up()), old.name)
+            return self._timed("await the link", lambda: self._await(old, dag_linked_for_its_generation()), old.name)
 
         (unused, demote_error), (unused, keep_error) = self._together(
             demote_and_connect,
-            lambda stop: self._timed("await the link", lambda: self._await(keep, link_up(), stop), keep.name))
+            lambda stop: self._timed("await the link", lambda: self._await(
+                keep, dag_linked_for_its_generation(), stop), keep.name))
         if demote_error is None and keep_error is None:
             return "succeeded", "check mode: nothing was changed" if self.check_mode else \
                 "%s rejoined as secondary; %s kept" % (old.name, keep.name)
         error = demote_error or keep_error
+        demoted = any(s["step"] == "demote" and s["outcome"] == "done" for s in self.steps)
+        if demoted:  # the roles changed: the record says so, and that the link did not come back in time
+            return "failed", "rejoin of %s failed after %s was demoted (%s kept): %s" % (
+                self.params["pair"], old.name, keep.name, _step_state(error))
         raise ArcError("rejoin of %s failed: %s" % (self.params["pair"], _step_state(error)), **_details(error))
 
     # -- 5. the handover record ---------------------------------------------------------------
@@ -377,8 +360,8 @@ class Failover(object):
                                 to_site=transition.to_site.name, from_instance=self._instance(transition.from_site),
                                 to_instance=self._instance(transition.to_site), operator=self.params.get("operator"),
                                 job=self.params.get("job"), outcome=outcome, details=details)
-        if outcome != "succeeded" and transition.mode not in ("planned", "failback"):
-            return record
+        if outcome != "succeeded" and transition.mode == "forced":
+            return record  # a forced failover that failed raised before it changed a role, and records nothing
         targets = [h for h in self.handles.values() if h.pair_site.reachable and h.pair_site.dag is not None]
 
         def write_one(handle):

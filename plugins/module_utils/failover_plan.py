@@ -106,8 +106,8 @@ def health_problems(sites):
         if not site.reachable:
             found.append("%s: the Kubernetes API could not be read: %s" % (site.label, site.error))
         elif site.dag is None:
-            found.append("%s: it has no DAG resource %r (sites[].dag_resource, arc_dag_resource in the inventory; "
-                         "dr_setup creates it)" % (site.label, site.dag_resource))
+            found.append("%s: it has no DAG resource %r (arc_dag_resource in the inventory, sites[].dag_resource of "
+                         "the failover module; dr_setup creates it)" % (site.label, site.dag_resource))
         elif not site.dag.get("connected") or str(site.dag.get("health") or "").upper() != "OK":
             found.append("%s: DAG resource %s is not connected and healthy (state %s, health %s: %s)" % (
                 site.label, site.dag.get("name"), site.dag.get("state"), site.dag.get("health"),
