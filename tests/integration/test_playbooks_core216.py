@@ -1,6 +1,6 @@
 """The DR drill by playbooks on the oldest ansible-core that meta/runtime.yml declares (2.16), whose templating
-differs from 2.19's (no native types: a template renders to a string, then only a list, dict or True/False is
-read back), on a sandbox of this module's own (the drill kills a site): dr_setup, failover_planned, failback,
+differs from 2.19's (no native types: a template renders to text, None as '', and only a list, dict or
+True/False is read back), on a sandbox of this module's own (the drill kills a site): dr_setup, failover_planned, failback,
 failover_forced with the primary site killed, the old primary back, dr_status seeing two primaries, dr_rejoin,
 dr_status. It runs build/venv-core216's ansible-playbook (`make venv-core216`, a prerequisite of `make
 integration`), the modules with that virtualenv's Python; test_playbooks_failover.py runs the drill on 2.19."""
@@ -58,10 +58,19 @@ def _drill(ansible, sites, pair, inventory, reports):
     for site in HOSTS:  # dr_dag waited until both sides connected
         assert connected(dag_object(sites, pair, site)), dag_object(sites, pair, site)
 
-    # a re-run of a pair set up as asked writes nothing and still says what each side is (AWX artifact)
+    # a re-run of a pair set up as asked writes nothing
     run = ansible.run(DR_SETUP, inventory=inventory)
     assert run.rc == 0, run
     assert not [t for t in run.changed() if t["action"].startswith("arcdata.sqlmi.")], run.changed()
+
+    # a pair without any handover yet: one primary, no record, no problem
+    env = {"ARC_DR_REPORT_DIR": str(reports)}
+    run = ansible.run("arcdata.sqlmi.dr_status", inventory=inventory, env=env)
+    assert run.rc == 0, run
+    summary = run.result(SUMMARY, "primary")["ansible_facts"]["dr_status_summary"]
+    assert (summary["primaries"], summary["last_handover"], summary["problems"]) == (["primary"], None, []), summary
+    markdown = (reports / f"{pair.group}.md").read_text()
+    assert "**Last handover:** none recorded" in markdown and "No problems found." in markdown, markdown
 
     run = ansible.run("arcdata.sqlmi.failover_planned", inventory=inventory)
     assert run.rc == 0, run
@@ -93,7 +102,6 @@ def _drill(ansible, sites, pair, inventory, reports):
 
     # the old primary returns still Primary: dr_status reports both primaries and fails, after writing its report
     wait_for_dag(sites, pair, "primary", _split_brain_reported)
-    env = {"ARC_DR_REPORT_DIR": str(reports)}
     run = ansible.run("arcdata.sqlmi.dr_status", inventory=inventory, env=env)
     assert run.rc != 0, run
     assert "2 primary sites" in failed_messages(run), failed_messages(run)
