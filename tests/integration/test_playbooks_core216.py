@@ -1,9 +1,10 @@
 """The DR drill by playbooks on the oldest ansible-core that meta/runtime.yml declares (2.16), whose templating
 differs from 2.19's (no native types: a template renders to text, None as '', and only a list, dict or
-True/False is read back), on a sandbox of this module's own (the drill kills a site): dr_setup, failover_planned, failback,
-failover_forced with the primary site killed, the old primary back, dr_status seeing two primaries, dr_rejoin,
-dr_status. It runs build/venv-core216's ansible-playbook (`make venv-core216`, a prerequisite of `make
-integration`), the modules with that virtualenv's Python; test_playbooks_failover.py runs the drill on 2.19."""
+True/False is read back), on a sandbox of this module's own (the drill kills a site): dr_setup and its re-run,
+dr_status, failover_planned, failback, failover_forced with the primary site killed, the old primary back,
+dr_status seeing two primaries, dr_rejoin, dr_status, dr_teardown. It runs build/venv-core216's ansible-playbook
+(`make venv-core216`, a prerequisite of `make integration`), the modules with that virtualenv's Python;
+test_playbooks_failover.py runs the drill on 2.19."""
 import os
 import subprocess
 
@@ -12,7 +13,8 @@ import pytest
 from sandbox.layout import REPO_ROOT
 
 from .conftest import HOSTS, Ansible, own_sandbox
-from .dr_playbooks import PlaybookPairs, connected, dag_object, failed_messages, roles, wait_for_dag
+from .dr_playbooks import (PlaybookPairs, connected, dag_object, failed_messages, instance_object, roles,
+                           wait_for_dag, workflow_artifacts)
 from .test_playbooks_failover import DR_SETUP, SUMMARY, _assert_handover, _handover, _split_brain_reported
 
 OLDEST = "2.16"
@@ -57,11 +59,16 @@ def _drill(ansible, sites, pair, inventory, reports):
     assert roles(sites, pair) == {"primary": "Primary", "secondary": "Secondary"}
     for site in HOSTS:  # dr_dag waited until both sides connected
         assert connected(dag_object(sites, pair, site)), dag_object(sites, pair, site)
+    # what an AWX workflow branches on: each side, with its types (a bool, not the text 'True')
+    sides = workflow_artifacts(run)["dr_setup"][pair.group]
+    assert {site: (sides[site]["role"], sides[site]["state"], sides[site]["connected"]) for site in HOSTS} == \
+        {"primary": ("Primary", "Succeeded", True), "secondary": ("Secondary", "Succeeded", True)}, sides
 
-    # a re-run of a pair set up as asked writes nothing
+    # a re-run of a pair set up as asked writes nothing, and returns the same artifact
     run = ansible.run(DR_SETUP, inventory=inventory)
     assert run.rc == 0, run
     assert not [t for t in run.changed() if t["action"].startswith("arcdata.sqlmi.")], run.changed()
+    assert workflow_artifacts(run)["dr_setup"][pair.group] == sides
 
     # a pair without any handover yet: one primary, no record, no problem
     env = {"ARC_DR_REPORT_DIR": str(reports)}
@@ -124,3 +131,12 @@ def _drill(ansible, sites, pair, inventory, reports):
                      "Primary", "Secondary", "rejoin from primary to secondary"):
         assert expected in markdown, (expected, markdown)
     assert "split brain" not in markdown.lower(), markdown
+
+    run = ansible.run("arcdata.sqlmi.dr_teardown", inventory=inventory,
+                      extra_vars={"dr_teardown_confirm": pair.dag_name, "dr_teardown_instances": True})
+    assert run.rc == 0, run
+    assert workflow_artifacts(run)["dr_teardown"][pair.group] == {
+        site: {"dag_resource": pair.dags[site], "dag_removed": True, "instance": pair.instances[site],
+               "instance_removed": True} for site in HOSTS}
+    for site in HOSTS:
+        assert dag_object(sites, pair, site) is None and instance_object(sites, pair, site) is None
