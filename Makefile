@@ -7,16 +7,24 @@ VENV          := .venv
 BIN           := $(VENV)/bin
 VENV_STAMP    := $(VENV)/.deps-installed
 COLLECTION    := build/ansible_collections/arcdata/sqlmi
+# The oldest ansible-core that meta/runtime.yml declares, in a virtualenv of its own (under the ignored build/),
+# made only when requirements-core216.txt or constraints-core216.txt change: the DR drill and sanity run on it too.
+VENV_216      := build/venv-core216
+BIN_216       := $(VENV_216)/bin
+VENV_216_STAMP := $(VENV_216)/.deps-installed
 # ansible-test downloads pip's bootstrap script from a host this machine cannot reach; the
-# stand-in does the same offline. The version is the pip that ansible-core 2.19's ansible-test uses.
+# stand-in does the same offline. Each ansible-test asks for the script of the pip it pins for
+# Python 3.11 (get_venv_packages in ansible_test/_internal/python_requirements.py): 24.2 for 2.19,
+# 23.1.2 for 2.16.
 GET_PIP       := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+GET_PIP_216   := $(HOME)/.ansible/test/cache/get_pip_23_1_2.py
 PYTEST        := $(BIN)/python -m pytest
 # Suites that start sandboxes run two test files at a time (one per core); each file has its own sandbox.
 PARALLEL      := -n 2 --dist loadfile
 export PATH   := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv test demo bench bench-smoke sanity lint units sandbox-tests integration molecule build-tree pip-bootstrap \
-        vendor-collections clean constraints
+.PHONY: help venv venv-core216 test demo bench bench-smoke sanity sanity-core219 sanity-core216 lint units sandbox-tests integration molecule build-tree pip-bootstrap \
+        vendor-collections clean constraints constraints-core216
 
 help:
 	@echo "make demo   start the two-site sandbox and run the DR drill"
@@ -30,8 +38,16 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt constraints-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints-dev.txt
 	touch $@
 
-pip-bootstrap: $(GET_PIP)
-$(GET_PIP): | devtools/get_pip_standin.py
+# ansible-core 2.16 and its runtime requirements (requirements-core216.txt, pinned by constraints-core216.txt; the
+# development constraints pin 2.19). Only ansible-core's commands are used from it: pytest runs in $(VENV).
+venv-core216: $(VENV_216_STAMP)
+$(VENV_216_STAMP): requirements-core216.txt constraints-core216.txt
+	test -x $(BIN_216)/python || $(PYTHON) -m venv $(VENV_216)
+	$(BIN_216)/python -m pip install --quiet --disable-pip-version-check -r requirements-core216.txt -c constraints-core216.txt
+	touch $@
+
+pip-bootstrap: $(GET_PIP) $(GET_PIP_216)
+$(GET_PIP) $(GET_PIP_216): | devtools/get_pip_standin.py
 	mkdir -p $(dir $@)
 	cp devtools/get_pip_standin.py $@
 
@@ -40,8 +56,15 @@ build-tree: venv
 
 test: sanity lint units sandbox-tests integration molecule bench-smoke
 
-sanity: build-tree pip-bootstrap
+# Sanity per declared ansible-core, as collections do in CI: the newest (2.19) and the oldest (2.16), each with
+# its own tests/sanity/ignore-<version>.txt (none is needed: the goal is no ignores).
+sanity: sanity-core219 sanity-core216
+
+sanity-core219: build-tree pip-bootstrap
 	cd $(COLLECTION) && ansible-test sanity --python 3.11 --color no
+
+sanity-core216: build-tree pip-bootstrap venv-core216
+	cd $(COLLECTION) && PATH=$(CURDIR)/$(BIN_216):$$PATH $(CURDIR)/$(BIN_216)/ansible-test sanity --python 3.11 --color no
 
 # ansible-lint's production profile (config in .ansible-lint), offline: Galaxy is unreachable here. awx.awx (vendored)
 # resolves the modules of extensions/awx/configure_awx.yml.
@@ -55,8 +78,9 @@ units: build-tree
 sandbox-tests: venv
 	$(PYTEST) $(PARALLEL) tests/sandbox
 
-# awx.awx (vendored) is what test_awx.py checks extensions/awx against.
-integration: build-tree vendor-collections
+# awx.awx (vendored) is what test_awx.py checks extensions/awx against. test_playbooks_core216.py runs the DR
+# drill with ansible-core 2.16's ansible-playbook ($(VENV_216)); the others run 2.19 (this virtualenv).
+integration: build-tree vendor-collections venv-core216
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) $(PARALLEL) tests/integration
 
 # Molecule scenarios (extensions/molecule/: setup with idempotence, planned failover and failback, forced
@@ -87,6 +111,11 @@ constraints: venv
 	{ echo "# Full, pinned set of development packages (pip freeze of requirements-dev.txt on Python 3.11)."; \
 	  echo "# Regenerate with: make constraints"; \
 	  $(BIN)/python -m pip freeze --exclude pip; } > constraints-dev.txt
+
+constraints-core216: venv-core216
+	{ echo "# Full, pinned set of the ansible-core 2.16 virtualenv (pip freeze of requirements-core216.txt on Python 3.11)."; \
+	  echo "# Regenerate with: make constraints-core216"; \
+	  $(BIN_216)/python -m pip freeze --exclude pip; } > constraints-core216.txt
 
 clean:
 	-$(BIN)/python -m sandbox down 2>/dev/null

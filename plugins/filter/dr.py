@@ -230,6 +230,8 @@ def dr_site_problems(sites, checks=CHECKS, min_cert_days=0, gone=()):
     unknown = set(checks) - set(CHECKS)
     if unknown:
         raise ValueError("unknown checks %s; known: %s" % (sorted(unknown), ", ".join(CHECKS)))
+    # a role variable templated on its own is text on ansible-core 2.16 ("7"): compared as the number it stands for
+    min_cert_days = int(min_cert_days)
     found = _gone(gone)
     if "reachable" in checks:
         found += _reachability(sites)

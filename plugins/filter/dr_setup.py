@@ -93,6 +93,7 @@ def dr_setup_pending(sites, warn_days=30, overridden=()):
     own variables set for the pair (dr_dag_remote_instance, say): the reports cannot tell what they change, so
     the roles decide."""
     sites = list(sites)
+    warn_days = int(warn_days)  # text when given as a variable templated on its own (ansible-core 2.16)
     if len(sites) != 2:
         return ["the pair has %d site reports, not 2" % len(sites)]
     found = ["%s is set for the pair: the roles decide what it changes" % name for name in sorted(set(overridden))]

@@ -56,12 +56,14 @@ class Run:
 
 
 class Ansible:
-    """Runs playbooks against one sandbox's inventory."""
+    """Runs playbooks against one sandbox's inventory, with this virtualenv's ansible-playbook or the one given
+    (another ansible-core's, such as the oldest that meta/runtime.yml declares)."""
 
-    def __init__(self, sandbox, workdir):
+    def __init__(self, sandbox, workdir, ansible_playbook=None):
         self.sandbox = sandbox
         self.workdir = Path(workdir)
         self.inventory = sandbox.report["inventory"]
+        self.ansible_playbook = str(ansible_playbook or Path(sys.executable).parent / "ansible-playbook")
 
     def play(self, tasks, hosts="primary", name="test play", gather_facts=False, vars=None):  # noqa: A002
         """A playbook of one play with the collection's connection defaults set from host vars."""
@@ -78,7 +80,7 @@ class Ansible:
         else:
             path = Path(playbook)
         task_log = self.workdir / f"tasks-{tag}.jsonl"
-        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory or self.inventory),
+        command = [self.ansible_playbook, "-i", str(inventory or self.inventory),
                    str(path)]
         if extra_vars:
             command += ["-e", json.dumps(extra_vars)]

@@ -48,6 +48,15 @@ def test_a_certificate_expiring_within_the_minimum(days, expected):
     assert dr.dr_site_problems([site("primary", cert(days))], checks=["certificates"], min_cert_days=30) == expected
 
 
+def test_a_minimum_given_as_text_counts_as_its_number():
+    # ansible-core 2.16 renders a role variable templated on its own as text: "{{ dr_certificates_min_days }}" is "7"
+    sites = [site("primary", cert(6)), site("secondary", cert(7))]
+    assert dr.dr_site_problems(sites, checks=["certificates"], min_cert_days="7") == \
+        dr.dr_site_problems(sites, checks=["certificates"], min_cert_days=7) == \
+        ["site primary (sqlprimary): its mirroring certificate expires on 2030-01-01T00:00:00Z, in 6 days "
+         "(fewer than 7)"]
+
+
 def test_an_expired_certificate_is_reported_in_the_same_words_whatever_the_minimum():
     sites = [site("primary", cert(-2, not_after="2024-05-01T00:00:00Z"))]
     expired = ["site primary (sqlprimary): its mirroring certificate expired on 2024-05-01T00:00:00Z: every new "

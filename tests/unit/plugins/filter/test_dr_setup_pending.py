@@ -57,6 +57,13 @@ def test_replicas_given_as_text_as_an_inventory_may_give_them():
     assert dr_setup_pending(sites) == []
 
 
+def test_a_warning_threshold_given_as_text_counts_as_its_number():
+    # as ansible-core 2.16 renders "{{ dr_certificates_warn_days }}": text
+    sites = [site("primary", "secondary", days=20), site("secondary", "primary", days=40)]
+    assert dr_setup_pending(sites, warn_days="30") == dr_setup_pending(sites, warn_days=30) == \
+        ["site primary (sqlprimary): its mirroring certificate expires in 20 days (warning from 30)"]
+
+
 @pytest.mark.parametrize("change, expected", [
     (lambda s: s["requested_spec"].update(memory_limit="8Gi"), "the instance spec differs from the requested one "
                                                                "in ['scheduling']"),
