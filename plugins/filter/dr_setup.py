@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 # the site label and the integer reading of dr_site_problems, so that both filters word a site alike
 from ansible_collections.arcdata.sqlmi.plugins.filter.dr import _as_int, _label, dr_site_problems
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import sqlmi_spec
@@ -87,16 +89,29 @@ def _certificate_pending(site, warn_days):
     return []
 
 
-def dr_setup_pending(sites, warn_days=30, overridden=()):
+# the convergence roles' own variables (their argument specs' names all start so), and among them those the first
+# check applies itself (how long to wait, the certificate thresholds): a role variable added later is covered
+ROLE_VARIABLE = re.compile(r"^dr_(site|certificates|dag)_")
+JUDGED_HERE = re.compile(r"_(wait_timeout|min_days|warn_days)$")
+
+
+def role_variables(names):
+    """Of the variable names set for a pair's hosts, the convergence roles' own that may change what they write."""
+    return sorted(set(n for n in names if ROLE_VARIABLE.match(n) and not JUDGED_HERE.search(n)))
+
+
+def dr_setup_pending(sites, warn_days=30, overridden=(), variables=()):
     """What dr_setup would still do for the pair of these two site reports (dr_preflight_site), as reasons;
-    an empty list when both sites are set up as asked and nothing would be written. `overridden` are the roles'
-    own variables set for the pair (dr_dag_remote_instance, say): the reports cannot tell what they change, so
-    the roles decide."""
+    an empty list when both sites are set up as asked and nothing would be written. `variables` are the names of
+    the variables set for the pair's hosts (inventory and extra vars); among them the roles' own (dr_dag_remote_instance,
+    say), like those given as `overridden`, may change what the roles write, which the reports cannot tell: the
+    roles decide."""
     sites = list(sites)
     warn_days = int(warn_days)  # text when given as a variable templated on its own (ansible-core 2.16)
     if len(sites) != 2:
         return ["the pair has %d site reports, not 2" % len(sites)]
-    found = ["%s is set for the pair: the roles decide what it changes" % name for name in sorted(set(overridden))]
+    found = ["%s is set for the pair: the roles decide what it changes" % name
+             for name in sorted(set(overridden) | set(role_variables(variables)))]
     for site, partner in ((sites[0], sites[1]), (sites[1], sites[0])):
         if not site.get("reachable") or site.get("data_controller_problem"):
             found.append("%s: not readable or not writable" % _label(site))

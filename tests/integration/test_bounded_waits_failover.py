@@ -97,6 +97,11 @@ def restart(sites, pair, site):
     wait_for_dag(sites, pair, site, lambda obj: (obj.get("status") or {}).get("role") is not None, timeout=60)
 
 
+def wait_connected(sites, pair):
+    for site in HOSTS:
+        wait_for_dag(sites, pair, site, connected, timeout=60)
+
+
 def primaries(sites, pair):
     return sorted(site for site, role in roles(sites, pair).items() if role == "Primary")
 
@@ -112,6 +117,7 @@ def test_a_planned_failover_ends_at_once_when_either_site_dies(sites, pair):
     assert f"{old} setting role secondary: FAILED" in message, message
     assert_names_site_object_cause(message, dr_pair, old, sites)
     restart(sites, dr_pair, old)
+    wait_connected(sites, dr_pair)
 
     # the site taking the primary role dies while the module waits for it (its controller's status write held)
     before = primaries(sites, dr_pair)[0]
@@ -123,8 +129,7 @@ def test_a_planned_failover_ends_at_once_when_either_site_dies(sites, pair):
     assert f"{after} taking the primary role: FAILED" in message, message
     assert_names_site_object_cause(message, dr_pair, after, sites)
     restart(sites, dr_pair, after)
-    for site in HOSTS:
-        wait_for_dag(sites, dr_pair, site, connected, timeout=60)
+    wait_connected(sites, dr_pair)
 
     run = runner.run(PLANNED, inventory=inventory)
     assert run.rc == 0, run
@@ -173,8 +178,7 @@ def split(sites, pair, runner, inventory):
 @pytest.mark.timeout(1200)
 def test_a_rejoin_ends_at_once_when_the_old_primary_dies_and_times_out_naming_what_it_awaited(sites, pair):
     dr_pair, inventory, runner = pair
-    for site in HOSTS:
-        wait_for_dag(sites, dr_pair, site, connected, timeout=60)
+    wait_connected(sites, dr_pair)
     old, kept = split(sites, dr_pair, runner, inventory)
 
     # the old primary dies as its demotion is asked for: the kept primary's wait for the link stops with it
@@ -205,8 +209,7 @@ def test_a_rejoin_ends_at_once_when_the_old_primary_dies_and_times_out_naming_wh
     assert (record["mode"], record["to_site"], record["outcome"]) == ("rejoin", kept, "failed"), record
 
     # once the link is back the pair has one primary: a re-run has nothing to rejoin
-    for site in HOSTS:
-        wait_for_dag(sites, dr_pair, site, connected, timeout=60)
+    wait_connected(sites, dr_pair)
     run = runner.run(REJOIN, inventory=inventory)
     assert run.rc == 0, run
     assert primaries(sites, dr_pair) == [kept], roles(sites, dr_pair)

@@ -114,3 +114,11 @@ def test_a_role_variable_set_for_the_pair_is_pending():
 
 def test_a_pair_without_two_reports_is_pending():
     assert dr_setup_pending(pair()[:1]) == ["the pair has 1 site reports, not 2"]
+
+
+def test_any_variable_of_the_roles_set_for_the_pair_sends_it_through_the_roles_but_waits_and_thresholds_do_not():
+    found = dr_setup_pending(pair(), variables=["arc_instance", "dr_site_spec", "dr_dag_new_option_of_tomorrow",
+                                                "dr_site_wait_timeout", "dr_certificates_min_days",
+                                                "dr_certificates_warn_days", "dr_failover_mode"])
+    assert found == ["dr_dag_new_option_of_tomorrow is set for the pair: the roles decide what it changes",
+                     "dr_site_spec is set for the pair: the roles decide what it changes"], found

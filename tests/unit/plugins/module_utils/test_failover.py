@@ -145,8 +145,8 @@ class FakeSide(object):
     def present(self, wanted, cert_file=None, existing=None):
         self.site.journal(self.site.name, "role", wanted["role"])
         if self.site.fails_switch:
-            raise ArcError("%s: patch %s failed: HTTP 503 ServiceUnavailable" % (self.site.label,
-                                                                                  self.dags.describe(self.name)),
+            what = self.dags.describe(self.name)
+            raise ArcError("%s: patch %s failed: HTTP 503 ServiceUnavailable" % (self.site.label, what),
                            site=self.site.label)
         if not self.check_mode:
             self.site.obj["status"]["role"] = ROLE_OF[wanted["role"]]
