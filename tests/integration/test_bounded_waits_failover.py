@@ -192,8 +192,9 @@ def test_a_rejoin_ends_at_once_when_the_old_primary_dies_and_times_out_naming_wh
     restart(sites, dr_pair, old)
     wait_for_dag(sites, dr_pair, old, _split_brain_reported, timeout=60)
 
-    # the link is cut once the old primary is demoted: the wait for the link runs out of time on live sites
-    strike = Strike(old, ("patch",), "failovergroups")
+    # the link is cut as the old primary's demotion is asked for (a demotion needs no link): the wait for the link
+    # runs out of time on live sites
+    strike = Strike(kept, ("create", "update"), "leases", hold=(old, "patch", "failovergroups"))
     run = run_with(sites, runner, REJOIN, inventory, strike, [partition(sites)],
                    dict(SHORT_LOCK, dr_failover_wait_timeout=10))
     run_cli(sites.runtime_dir, "heal")
