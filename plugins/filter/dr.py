@@ -7,7 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import quantities, sqlmi_spec
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import handover, quantities, sqlmi_spec
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.pair_sites import (
+    PairSite, dag_problems, primaries, primary_count_problems, reachability_problems)
 
 CHECKS = ("reachable", "names", "plan", "parity", "certificates", "pinned", "single_primary", "connected")
 # (label, path in the instance spec, how to compare)
@@ -68,12 +70,9 @@ def _label(site):
 
 
 def _reachability(sites):
-    found = []
+    found = reachability_problems([PairSite.from_report(s) for s in sites])
     for site in sites:
-        if not site.get("reachable"):
-            error = site.get("error") or "unknown error"
-            found.append("%s: the Kubernetes API could not be read: %s" % (_label(site), error))
-        elif site.get("data_controller_problem"):  # the writing modules would refuse this site
+        if site.get("reachable") and site.get("data_controller_problem"):  # the writing modules would refuse it
             found.append("%s: %s" % (_label(site), site["data_controller_problem"]))
     return found
 
@@ -192,35 +191,17 @@ def _pinned(sites):
 
 def dr_primaries(sites):
     """The names of the sites whose DAG resource reports status.role Primary."""
-    return [s.get("site") for s in sites if (s.get("dag") or {}).get("role") == "Primary"]
+    return [s.name for s in primaries([PairSite.from_report(site) for site in sites])]
 
 
 def _single_primary(sites):
     if not all(s.get("dag") for s in sites):
         return []
-    primaries = dr_primaries(sites)
-    if len(primaries) == 1:
-        return []
-    roles = ", ".join("%s is %s" % (_label(s), s["dag"].get("role")) for s in sites)
-    if not primaries:
-        return ["no site is primary (%s)" % roles]
-    return ["%d sites are primary (split brain): %s" % (len(primaries), roles)]
+    return primary_count_problems([PairSite.from_report(s) for s in sites])
 
 
 def _connected(sites):
-    found = []
-    for site in sites:
-        dag = site.get("dag")
-        if not site.get("reachable"):
-            continue
-        if not dag:
-            found.append("%s: it has no DAG resource %r (arc_dag_resource; dr_setup creates it)" % (
-                _label(site), site.get("dag_resource") or ""))
-        elif not dag.get("connected") or dag.get("health") != "OK":
-            found.append("%s: DAG resource %s is not connected and healthy (state %s, health %s: %s)" % (
-                _label(site), dag.get("name"), dag.get("state"), dag.get("health"),
-                dag.get("status_results") or "no results"))
-    return found
+    return dag_problems([PairSite.from_report(s) for s in sites])
 
 
 def dr_site_problems(sites, checks=CHECKS, min_cert_days=0, gone=()):
@@ -255,9 +236,7 @@ def dr_site_problems(sites, checks=CHECKS, min_cert_days=0, gone=()):
 
 def dr_latest_handover(sites):
     """The most recent handover record on either site's DAG resource, or None."""
-    records = [(s.get("dag") or {}).get("handover") for s in sites]
-    records = [r for r in records if r and r.get("time")]
-    return max(records, key=lambda r: r["time"]) if records else None
+    return handover.latest([(s.get("dag") or {}).get("handover") for s in sites])
 
 
 def dr_site_summary(site, instances=()):

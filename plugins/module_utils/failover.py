@@ -27,7 +27,7 @@ from .conditions import dag_linked_for_its_generation, dag_role_for_its_generati
 from .dag_side import DagSide
 from .dr_lock import DrLock, LockHeld
 from .errors import ArcError
-from .failover_plan import PairSite
+from .pair_sites import PairSite
 from .retry import RetryPolicy
 from .site import Site
 

@@ -23,6 +23,7 @@ __metaclass__ = type
 
 from . import handover
 from .errors import ArcError
+from .pair_sites import health_problems, primaries
 
 MODES = ["planned", "failback", "forced", "rejoin"]
 HOME_ROLES = ["primary", "secondary"]
@@ -32,39 +33,6 @@ FORCE_SECONDARY = "force-secondary"
 
 class Refusal(ArcError):
     """The transition is refused; nothing was written."""
-
-
-class PairSite(object):
-    """One site of the pair as the failover read it. `dag` is the DAG resource's summary (dag_summary.py), None
-    when it does not exist; `error` says why the site could not be read (then `reachable` is false)."""
-
-    def __init__(self, name, instance=None, dag_resource=None, home_role=None, dag=None, error=None):
-        self.name, self.instance, self.dag_resource, self.home_role = name, instance, dag_resource, home_role
-        self.dag, self.error = dag, error
-
-    @property
-    def reachable(self):
-        return self.error is None
-
-    @property
-    def role(self):
-        """status.role as the controller reports it, compared without regard to case."""
-        return str((self.dag or {}).get("role") or "").capitalize() or None
-
-    @property
-    def is_primary(self):
-        return self.role == "Primary"
-
-    @property
-    def label(self):
-        return "site %s (%s)" % (self.name, self.instance or (self.dag or {}).get("local_instance") or "?")
-
-    def describe_role(self):
-        if not self.reachable:
-            return "%s does not answer" % self.label
-        if self.dag is None:
-            return "%s has no DAG resource %r" % (self.label, self.dag_resource)
-        return "%s is %s" % (self.label, self.role or "not reporting a role")
 
 
 class Write(object):
@@ -85,10 +53,6 @@ class Transition(object):
         self.fence_error = fence_error
 
 
-def primaries(sites):
-    return [s for s in sites if s.reachable and s.is_primary]
-
-
 def _refuse(mode, pair, problems):
     return Refusal("%s of %s refused, nothing was changed: %s" % (describe_mode(mode), pair, "; ".join(problems)),
                    problems=problems)
@@ -96,35 +60,6 @@ def _refuse(mode, pair, problems):
 
 def describe_mode(mode):
     return "%s failover" % mode if mode in ("planned", "forced") else mode
-
-
-def health_problems(sites):
-    """Why a planned switch is not safe: a site that does not answer, a missing DAG side, a side not connected
-    and healthy, not exactly one primary."""
-    found = []
-    for site in sites:
-        if not site.reachable:
-            found.append("%s: the Kubernetes API could not be read: %s" % (site.label, site.error))
-        elif site.dag is None:
-            found.append("%s: it has no DAG resource %r (arc_dag_resource in the inventory, sites[].dag_resource of "
-                         "the failover module; dr_setup creates it)" % (site.label, site.dag_resource))
-        elif not site.dag.get("connected") or str(site.dag.get("health") or "").upper() != "OK":
-            found.append("%s: DAG resource %s is not connected and healthy (state %s, health %s: %s)" % (
-                site.label, site.dag.get("name"), site.dag.get("state"), site.dag.get("health"),
-                site.dag.get("status_results") or "no results"))
-    if all(s.reachable and s.dag is not None for s in sites):
-        found += primary_count_problems(sites)
-    return found
-
-
-def primary_count_problems(sites):
-    found = primaries(sites)
-    if len(found) == 1:
-        return []
-    roles = ", ".join(s.describe_role() for s in sites)
-    if not found:
-        return ["no site is primary (%s)" % roles]
-    return ["%d sites are primary (split brain): %s" % (len(found), roles)]
 
 
 def lock_site(sites):

@@ -10,7 +10,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.failover_plan import (
-    FORCE_PRIMARY, FORCE_SECONDARY, PairSite, Refusal, plan)
+    FORCE_PRIMARY, FORCE_SECONDARY, Refusal, plan)
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.pair_sites import PairSite
 
 PAIR = "payroll"
 DAG = "payroll-dag"
