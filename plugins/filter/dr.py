@@ -12,35 +12,20 @@ from ansible_collections.arcdata.sqlmi.plugins.module_utils.pair_sites import (
     PairSite, dag_problems, primaries, primary_count_problems, reachability_problems)
 
 CHECKS = ("reachable", "names", "plan", "parity", "certificates", "pinned", "single_primary", "connected")
-# (label, path in the instance spec, how to compare)
+# what the two sites must agree on: (label, the arc_sqlmi option that asks for it, its path in the instance spec,
+# how to compare); the requested options are compared before anything is written, the instances' specs after
 PARITY = [
-    ("tier", ("tier",), "tier"),
-    ("replicas", ("replicas",), "value"),
-    ("cores request", ("scheduling", "default", "resources", "requests", "cpu"), "quantity"),
-    ("cores limit", ("scheduling", "default", "resources", "limits", "cpu"), "quantity"),
-    ("memory request", ("scheduling", "default", "resources", "requests", "memory"), "quantity"),
-    ("memory limit", ("scheduling", "default", "resources", "limits", "memory"), "quantity"),
-    ("data volume size", ("storage", "data", "volumes", 0, "size"), "quantity"),
-    ("logs volume size", ("storage", "logs", "volumes", 0, "size"), "quantity"),
-    ("datalogs volume size", ("storage", "datalogs", "volumes", 0, "size"), "quantity"),
-    ("backups volume size", ("storage", "backups", "volumes", 0, "size"), "quantity"),
-    ("collation", ("settings", "collation"), "value"),
-]
-
-
-# what the two sites' requested arc_sqlmi options must agree on: (label, option, how to compare)
-PLAN_PARITY = [
-    ("tier", "tier", "value"),
-    ("replicas", "replicas", "value"),
-    ("cores request", "cores_request", "quantity"),
-    ("cores limit", "cores_limit", "quantity"),
-    ("memory request", "memory_request", "quantity"),
-    ("memory limit", "memory_limit", "quantity"),
-    ("data volume size", "volume_size_data", "quantity"),
-    ("logs volume size", "volume_size_logs", "quantity"),
-    ("datalogs volume size", "volume_size_datalogs", "quantity"),
-    ("backups volume size", "volume_size_backups", "quantity"),
-    ("collation", "collation", "value"),
+    ("tier", "tier", ("tier",), "tier"),
+    ("replicas", "replicas", ("replicas",), "value"),
+    ("cores request", "cores_request", ("scheduling", "default", "resources", "requests", "cpu"), "quantity"),
+    ("cores limit", "cores_limit", ("scheduling", "default", "resources", "limits", "cpu"), "quantity"),
+    ("memory request", "memory_request", ("scheduling", "default", "resources", "requests", "memory"), "quantity"),
+    ("memory limit", "memory_limit", ("scheduling", "default", "resources", "limits", "memory"), "quantity"),
+    ("data volume size", "volume_size_data", ("storage", "data", "volumes", 0, "size"), "quantity"),
+    ("logs volume size", "volume_size_logs", ("storage", "logs", "volumes", 0, "size"), "quantity"),
+    ("datalogs volume size", "volume_size_datalogs", ("storage", "datalogs", "volumes", 0, "size"), "quantity"),
+    ("backups volume size", "volume_size_backups", ("storage", "backups", "volumes", 0, "size"), "quantity"),
+    ("collation", "collation", ("settings", "collation"), "value"),
 ]
 INITIAL_ROLES = ["primary", "secondary"]
 
@@ -126,7 +111,7 @@ def _plan(first, second):
         found.append("sync mode (arc_sync_mode) differs: %s has %r, %s has %r; both sides of a DAG commit the same "
                      "way (async or sync)" % (_label(first), modes[0], _label(second), modes[1]))
     mine, theirs = _requested(first), _requested(second)
-    for label, option, how in PLAN_PARITY:
+    for label, option, unused, how in PARITY:
         if not _same(how, mine.get(option), theirs.get(option)):
             found.append("%s differs: %s asks for %s, %s asks for %s (arc_instance_spec; both sites must be identical "
                          "in compute, capacity and tier)" % (label, _label(first), _shown(option, mine.get(option)),
@@ -139,7 +124,7 @@ def _parity(first, second):
         return []
     found = []
     left, right = first["instance"].get("spec") or {}, second["instance"].get("spec") or {}
-    for label, path, how in PARITY:
+    for label, unused, path, how in PARITY:
         mine, theirs = _get(left, path), _get(right, path)
         if not _same(how, mine, theirs):
             found.append("%s differs: %s has %s, %s has %s (both sites must be identical in compute, capacity "

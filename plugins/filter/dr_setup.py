@@ -15,8 +15,8 @@ __metaclass__ = type
 import re
 
 # the site label and the integer reading of dr_site_problems, so that both filters word a site alike
-from ansible_collections.arcdata.sqlmi.plugins.filter.dr import _as_int, _label, dr_site_problems
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import sqlmi_spec
+from ansible_collections.arcdata.sqlmi.plugins.filter.dr import _as_int, _label, _pinned_and_current, dr_site_problems
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import dag_spec, sqlmi_spec
 
 # requested arc_sqlmi options the inventory may give as text, which arc_sqlmi would receive as integers
 INTEGER_OPTIONS = ("replicas", "readable_secondaries")
@@ -57,8 +57,7 @@ def _dag_pending(site, partner):
     if not dag:
         return ["%s: the DAG resource %s does not exist" % (_label(site), site.get("dag_resource"))]
     found = []
-    if not (dag.get("state") == "Succeeded" and dag.get("connected")
-            and dag.get("observed_generation") == dag.get("generation")):
+    if not dag.get("linked"):  # Succeeded for its generation and connected (conditions.linked_for_its_generation)
         found.append("%s: the DAG side is %s, %s" % (_label(site), dag.get("state"),
                                                      "connected" if dag.get("connected") else "not connected"))
     partner_instance = partner.get("instance") or {}
@@ -66,12 +65,12 @@ def _dag_pending(site, partner):
         "dag_name": site.get("dag_name"),
         "local_instance": site.get("instance_name"),
         "remote_instance": partner.get("instance_name"),
-        "sync_mode": str(site.get("sync_mode") or "async").lower(),
+        "sync_mode": site.get("sync_mode") or "async",
         "remote_mirroring_url": partner_instance.get("mirroring_url"),
     }
-    differs = sorted(field for field, value in wanted.items() if value is None or dag.get(field) != value)
-    pinned = (dag.get("partner_certificate") or {}).get("fingerprint_sha256")
-    current = (partner_instance.get("certificate") or {}).get("fingerprint_sha256")
+    differs = sorted(set([field for field, value in wanted.items() if value is None]
+                         + dag_spec.changed_fields(wanted, dag)))
+    pinned, current = _pinned_and_current(site, [partner_instance])
     if not (pinned and current and pinned == current):
         differs.append("the partner certificate it pins")
     if differs:

@@ -106,4 +106,4 @@ def test_the_preflight_validates_exactly_the_options_dr_site_passes_on():
     with open(os.path.join(COLLECTION, "roles", "dr_site", "tasks", "main.yml")) as handle:
         used = set(re.findall(r"dr_site_spec\.([a-z_]+)", handle.read()))
     assert used == set(passed)
-    assert set(option for dummy, option, dummy in dr.PLAN_PARITY) <= set(passed)
+    assert set(option for dummy, option, dummy, dummy in dr.PARITY) <= set(passed)

@@ -38,7 +38,7 @@ def site(name, partner, days=400):
         "dag": {"name": "dag" + name, "dag_name": "dagtest", "local_instance": "sql" + name,
                 "remote_instance": "sql" + partner, "remote_mirroring_url": "tcp://%s.example:5022" % partner,
                 "sync_mode": "async", "role": "Primary" if name == "primary" else "Secondary", "state": "Succeeded",
-                "connected": True, "generation": 2, "observed_generation": 2,
+                "connected": True, "linked": True, "generation": 2, "observed_generation": 2,
                 "partner_certificate": {"fingerprint_sha256": "FP-" + partner}},
     }
 
@@ -73,9 +73,10 @@ def test_a_warning_threshold_given_as_text_counts_as_its_number():
     (lambda s: s.update(instance=None), "the instance does not exist"),
     (lambda s: s["instance"].update(state="Updating", ready=False), "the instance is Updating, not Ready"),
     (lambda s: s.update(dag=None), "the DAG resource dagprimary does not exist"),
-    (lambda s: s["dag"].update(connected=False), "the DAG side is Succeeded, not connected"),
-    (lambda s: s["dag"].update(state="Failed"), "the DAG side is Failed, connected"),
-    (lambda s: s["dag"].update(observed_generation=1), "the DAG side is Succeeded, connected"),
+    # `linked` is what dag_summary says of these (conditions.linked_for_its_generation)
+    (lambda s: s["dag"].update(connected=False, linked=False), "the DAG side is Succeeded, not connected"),
+    (lambda s: s["dag"].update(state="Failed", linked=False), "the DAG side is Failed, connected"),
+    (lambda s: s["dag"].update(observed_generation=1, linked=False), "the DAG side is Succeeded, connected"),
     (lambda s: s["dag"].update(sync_mode="sync"), "differs in sync_mode"),
     (lambda s: s.update(sync_mode="sync"), "differs in sync_mode"),
     (lambda s: s.update(dag_name="other"), "differs in dag_name"),
