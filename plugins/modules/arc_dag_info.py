@@ -65,7 +65,7 @@ options:
     type: str
     choices: [absent, connected, primary, secondary]
     default: connected
-    version_added: 1.1.0
+    version_added: 2.0.0
 seealso:
   - module: arcdata.sqlmi.arc_dag
 """
@@ -137,7 +137,7 @@ dags:
         - Whether this side is C(Succeeded) for its current generation (where it reports C(observedGeneration))
           and every replica is C(CONNECTED), the rule O(wait_condition=connected) waits for.
       type: bool
-      version_added: 1.1.0
+      version_added: 2.0.0
     replicas:
       description: C(status.replicas).
       type: list
@@ -167,7 +167,7 @@ waited:
   returned: when O(wait=true), outside check mode
   type: float
   sample: 3.2
-  version_added: 1.1.0
+  version_added: 2.0.0
 """
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, connection

@@ -103,6 +103,8 @@ options:
     default: 60
 notes:
   - Run it once per pair (for example on the pair's first host), not once per site.
+  - It is not in the action group C(arcdata.sqlmi.arc) (its connection options are per site, in O(sites)), so a
+    play's C(module_defaults) for that group do not reach it.
 seealso:
   - module: arcdata.sqlmi.arc_dag
   - module: arcdata.sqlmi.arc_dag_info

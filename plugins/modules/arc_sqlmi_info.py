@@ -42,20 +42,6 @@ options:
   api_version:
     description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred the site serves.
     type: str
-  data_controller:
-    description:
-      - Also check the namespace's Arc data controller the way the writing modules do before any write (it exists,
-        in indirect connection mode), and return the verdict as RV(data_controller). It only reads.
-    type: bool
-    default: false
-  dag_resource:
-    description:
-      - Also read this DAG resource (C(FailoverGroup), or the legacy C(Dag) on a site that serves only that) of the
-        namespace in the same run, and return it as RV(dags); a site's whole DR state in one module run, where
-        M(arcdata.sqlmi.arc_dag_info) would be a second one.
-      - It is read at the most preferred version the site serves for its kind, whatever O(api_version) says.
-    type: str
-    version_added: 1.0.0
   wait_condition:
     description:
       - What O(wait=true) waits for, each judged against the generation the instance carries when it is seen, so a
@@ -68,7 +54,7 @@ options:
     type: str
     choices: [absent, ready]
     default: ready
-    version_added: 1.1.0
+    version_added: 2.0.0
 seealso:
   - module: arcdata.sqlmi.arc_sqlmi
   - module: arcdata.sqlmi.arc_dag_info
@@ -161,64 +147,13 @@ waited:
   returned: when O(wait=true), outside check mode
   type: float
   sample: 12.4
-  version_added: 1.1.0
-data_controller:
-  description: Whether the writing modules would accept the namespace's data controller, and why not.
-  returned: when O(data_controller=true)
-  type: dict
-  contains:
-    usable:
-      description: Whether the namespace has an Arc data controller in indirect connection mode.
-      type: bool
-    problem:
-      description: Why it is not usable (no data controller, or direct connection mode), or null.
-      type: str
-dags:
-  description:
-    - The DAG resource named by O(dag_resource), summarised with the fields M(arcdata.sqlmi.arc_dag_info) returns
-      in its RV(arcdata.sqlmi.arc_dag_info#module:dags); empty when it does not exist.
-  returned: when O(dag_resource) is given
-  type: list
-  elements: dict
-  version_added: 1.0.0
-dag_api_kind:
-  description: The kind the DAG resource was read as, C(FailoverGroup) or C(Dag).
-  returned: when O(dag_resource) is given
-  type: str
-  version_added: 1.0.0
+  version_added: 2.0.0
 """
 
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, conditions, connection, sqlmi_spec
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, connection, instance_summary
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
-from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize as summarize_dag
-from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for_timed
-
-
-def summary(obj):
-    spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    endpoints = status.get("endpoints") or {}
-    high_availability = status.get("highAvailability") or {}
-    generation = obj["metadata"].get("generation")
-    return {
-        "name": obj["metadata"]["name"],
-        "state": status.get("state"),
-        "message": status.get("message"),
-        "ready": conditions.ready_for_its_generation(obj),
-        "tier": sqlmi_spec.canonical_tier(spec.get("tier", "GeneralPurpose")),
-        "license_type": spec.get("licenseType", "LicenseIncluded"),
-        "replicas": spec.get("replicas"),
-        "ready_replicas": ((status.get("roles") or {}).get("sql") or {}).get("readyReplicas"),
-        "endpoints": endpoints,
-        "mirroring_url": "tcp://%s" % endpoints["mirroring"] if endpoints.get("mirroring") else None,
-        "ha_health": high_availability.get("healthState"),
-        "ha_replicas": high_availability.get("replicas") or [],
-        "certificate": certificates.facts(high_availability.get("mirroringCertificate")),
-        "spec": spec,
-        "generation": generation,
-        "observed_generation": status.get("observedGeneration"),
-    }
 
 
 def run(arc):
@@ -234,34 +169,12 @@ def run(arc):
         found = [obj] if obj is not None else []
     else:
         found = instances.list().get("items") or []
-    result["instances"] = [summary(o) for o in found]
-    if arc.params["data_controller"]:
-        result["data_controller"] = data_controller_verdict(arc)
-    if arc.params["dag_resource"]:
-        result.update(site_dag(arc, arc.params["dag_resource"]))
+    result["instances"] = [instance_summary.summarize(o) for o in found]
     return result
-
-
-def site_dag(arc, name):
-    """The site's DAG resource, read in this run so that a preflight costs one module run per site."""
-    layout, dags = arc.dag_resources("auto", None, name)
-    obj = dags.get(name)
-    return {"dag_api_kind": layout, "dags": [summarize_dag(obj, layout)] if obj is not None else []}
-
-
-def data_controller_verdict(arc):
-    """The check arc_sqlmi and arc_dag make before writing, run here so that a preflight can tell before anything
-    is written on either site."""
-    try:
-        arc.check_data_controller()
-    except InvalidInput as exc:
-        return {"usable": False, "problem": exc.message}
-    return {"usable": True, "problem": None}
 
 
 def main():
     argument_spec = dict(name=dict(type="str"), api_version=dict(type="str"),
-                         data_controller=dict(type="bool", default=False), dag_resource=dict(type="str"),
                          wait_condition=dict(type="str", default="ready",
                                              choices=sorted(conditions.INSTANCE_WAIT_CONDITIONS)))
     argument_spec.update(connection.INFO_WAIT_ARGS)

@@ -62,7 +62,7 @@ def test_dr_setup_sets_up_a_pair_then_changes_and_writes_nothing(ansible, arc_si
     # says so; AWX still gets the same artifact
     module_runs = sorted((t["host"], t["action"]) for t in second.tasks
                          if t["action"].startswith("arcdata.sqlmi.") and t["outcome"] != "skipped")
-    assert module_runs == [(site, "arcdata.sqlmi.arc_sqlmi_info") for site in HOSTS], module_runs
+    assert module_runs == [(site, "arcdata.sqlmi.arc_site_info") for site in HOSTS], module_runs
     assert f"DR pair {pair.group}: already set up as asked" in second.stdout, second
     assert workflow_artifacts(second)["dr_setup"][pair.group] == sides
 

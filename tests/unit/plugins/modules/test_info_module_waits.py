@@ -15,7 +15,7 @@ import yaml
 import pytest
 
 from ansible_collections.arcdata.sqlmi.plugins.doc_fragments.connection import ModuleDocFragment
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import connection
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import connection, instance_summary
 from ansible_collections.arcdata.sqlmi.plugins.modules import arc_dag_info, arc_sqlmi_info
 
 
@@ -44,7 +44,7 @@ class FakeResources(object):
 
 class FakeArc(object):
     def __init__(self, obj, check_mode=False, **params):
-        self.params = dict(name="x", api_version=None, data_controller=False, dag_resource=None, api_kind="auto",
+        self.params = dict(name="x", api_version=None, api_kind="auto",
                            wait=False, wait_timeout=600)
         self.params.update(params)
         self.check_mode = check_mode
@@ -103,7 +103,7 @@ def test_sqlmi_info_waits_for_the_named_condition(waits, wait_condition, met_by,
     assert call["obj"] == instance("Creating", None)  # the wait starts from the read, not from a second one
     assert call["condition"].check(met_by)[0] and not call["condition"].check(unmet_by)[0]
     assert result["waited"] == 4.2
-    assert result["instances"] == ([arc_sqlmi_info.summary(met_by)] if met_by else [])
+    assert result["instances"] == ([instance_summary.summarize(met_by)] if met_by else [])
 
 
 def test_sqlmi_info_does_not_wait_in_check_mode(waits):

@@ -1,0 +1,124 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: arc_site_info
+short_description: Read one site of an Arc SQL Managed Instance DR pair in one run
+version_added: 2.0.0
+description:
+  - Reads what a DR pair's checks need to know about one site, in one module run - its instance, its DAG resource
+    and whether the namespace's Arc data controller would accept the collection's writes - and says what it found.
+  - The instance and the DAG resource are summarised as M(arcdata.sqlmi.arc_sqlmi_info) and
+    M(arcdata.sqlmi.arc_dag_info) return them; either is null when it does not exist.
+  - The data controller is checked as the writing modules check it before writing (it exists, in indirect
+    connection mode). The verdict is returned, not raised, so that a pair's check can name every problem of both
+    sites before anything is written.
+author:
+  - arcdata.sqlmi maintainers (@arcdata)
+extends_documentation_fragment:
+  - arcdata.sqlmi.connection
+  - arcdata.sqlmi.dag_kind
+  - arcdata.sqlmi.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Read only.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  instance:
+    description: Name of the site's SQL Managed Instance.
+    type: str
+    required: true
+  dag_resource:
+    description: Name of the site's DAG resource (C(FailoverGroup) or C(Dag)); not read when omitted.
+    type: str
+seealso:
+  - module: arcdata.sqlmi.arc_sqlmi_info
+  - module: arcdata.sqlmi.arc_dag_info
+"""
+
+EXAMPLES = r"""
+- name: Read this site of the pair
+  arcdata.sqlmi.arc_site_info:
+    instance: sqlprimary
+    dag_resource: dagprimary
+  register: site
+
+- name: Say what the site reports
+  ansible.builtin.debug:
+    msg: "{{ site.instance.state }}, DAG role {{ site.dag.role if site.dag else 'none' }}"
+"""
+
+RETURN = r"""
+instance:
+  description: The instance, summarised as an item of RV(arcdata.sqlmi.arc_sqlmi_info#module:instances); null when it
+    does not exist.
+  returned: always
+  type: dict
+dag:
+  description: The DAG resource, summarised as an item of RV(arcdata.sqlmi.arc_dag_info#module:dags); null when it does
+    not exist or O(dag_resource) is omitted.
+  returned: always
+  type: dict
+api_kind:
+  description: The kind the DAG resource was read as, C(FailoverGroup) or C(Dag).
+  returned: when O(dag_resource) is given
+  type: str
+data_controller:
+  description: Whether the namespace's Arc data controller would accept the collection's writes.
+  returned: always
+  type: dict
+  contains:
+    usable:
+      description: True when it exists and is in indirect connection mode.
+      type: bool
+    problem:
+      description: Why not, naming the site and the namespace; null when usable.
+      type: str
+"""
+
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import instance_summary
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize as summarize_dag
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import DAG_KIND_ARGS, SQL_MANAGED_INSTANCE
+
+
+def run(arc):
+    params = arc.params
+    arc.connect()
+    obj = arc.resources(SQL_MANAGED_INSTANCE, name=params["instance"]).get(params["instance"])
+    result = {"changed": False, "instance": instance_summary.summarize(obj) if obj else None, "dag": None,
+              "data_controller": data_controller_verdict(arc)}
+    if params["dag_resource"]:
+        layout, dags = arc.dag_resources(params["api_kind"], params["api_version"], params["dag_resource"])
+        dag = dags.get(params["dag_resource"])
+        result.update(api_kind=layout, dag=summarize_dag(dag, layout) if dag else None)
+    return result
+
+
+def data_controller_verdict(arc):
+    """The check arc_sqlmi and arc_dag make before writing, returned rather than raised."""
+    try:
+        arc.check_data_controller()
+    except InvalidInput as exc:
+        return {"usable": False, "problem": exc.message}
+    return {"usable": True, "problem": None}
+
+
+def main():
+    ArcModule(dict(DAG_KIND_ARGS, instance=dict(type="str", required=True), dag_resource=dict(type="str")),
+              wait=False).run(run)
+
+
+if __name__ == "__main__":
+    main()
