@@ -86,15 +86,13 @@ def dag_settled(generation):
     return Condition("DAG settled", check)
 
 
-def dag_role(role, generation, require_connected=False):
+def dag_role(role, generation):
     """status.role reached `role` ('Primary'/'Secondary') for `generation`; a Failed state for that
     generation with another role ends the wait (e.g. a planned failover the controller abandoned)."""
     def check(obj):
         status = _status(obj)
         met = (obj is not None and status.get("role") == role and status.get("state") == "Succeeded"
                and _observed(obj, generation))
-        if met and require_connected:
-            met = all(r.get("connectedState") == "CONNECTED" for r in status.get("replicas") or [{}])
         return met, "status.role", "%r (state Succeeded, generation %s)" % (role, generation), \
             _seen(obj, "role", "state", "results")
 

@@ -60,10 +60,10 @@ class _NoHeartbeat(object):
         return None
 
 
-def wait_for(resources, name, condition, timeout, obj=None, progress=None, heartbeat=None):
+def wait_for(resources, name, condition, timeout, obj=None, heartbeat=None):
     """Wait until `condition` (see conditions.py) holds for the object; returns the object that met it."""
     try:
-        return _wait(resources, name, condition, timeout, obj, progress, heartbeat or _NoHeartbeat())
+        return _wait(resources, name, condition, timeout, obj, heartbeat or _NoHeartbeat())
     except _ControllerFailure as failure:
         raise ArcError("%s: %s: %s" % (resources.caller.site, resources.describe(name), failure.message),
                        site=resources.caller.site, object=resources.describe(name), **failure.details)
@@ -76,31 +76,31 @@ def wait_for_timed(resources, name, condition, timeout, obj=None):
     return obj, round(_elapsed(started), 1)
 
 
-def _wait(resources, name, condition, timeout, obj, progress, heartbeat):
+def _wait(resources, name, condition, timeout, obj, heartbeat):
     started = time.monotonic()
     obj = obj if obj is not None else resources.get(name)
     state = {"obj": obj}
-    if _met(condition, obj, progress):
+    if _met(condition, obj):
         return obj
     while _elapsed(started) < timeout:
         heartbeat.beat_if_due()
         try:
-            found = _watch(resources, name, condition, state, heartbeat.window_end(started + timeout), progress)
+            found = _watch(resources, name, condition, state, heartbeat.window_end(started + timeout))
         except ApiException as exc:
             if exc.status == 410:  # expired: resume from a fresh read
                 state["obj"] = resources.get(name)
-                if _met(condition, state["obj"], progress):
+                if _met(condition, state["obj"]):
                     return state["obj"]
                 continue
             if exc.status in (404, 405):  # no watch here: poll instead
-                return _poll(resources, name, condition, state, started, timeout, progress, heartbeat)
+                return _poll(resources, name, condition, state, started, timeout, heartbeat)
             if not resources.caller.policy.retriable(exc.status):
                 raise resources.caller.failure("watch", resources.describe(name), exc)
-            if _pause_and_reread(resources, name, condition, state, started, timeout, progress):
+            if _pause_and_reread(resources, name, condition, state, started, timeout):
                 return state["obj"]  # a 429 or 5xx, transient like for any other request: watch again
             continue
         except WATCH_INTERRUPTIONS:
-            if _pause_and_reread(resources, name, condition, state, started, timeout, progress):
+            if _pause_and_reread(resources, name, condition, state, started, timeout):
                 return state["obj"]
             continue
         if found:
@@ -108,10 +108,8 @@ def _wait(resources, name, condition, timeout, obj, progress, heartbeat):
     raise _timeout(resources, name, condition, state["obj"], started)
 
 
-def _met(condition, obj, progress):
+def _met(condition, obj):
     """Whether the wait is over; raises ArcError at once when the controller reports a terminal failure."""
-    if progress is not None:
-        progress(obj)
     failure = condition.failed(obj)
     if failure:
         raise _ControllerFailure(failure, last_object=obj)
@@ -122,7 +120,7 @@ class _ControllerFailure(ArcError):
     """The controller ended the operation with a failure; wait_for adds the site and the object."""
 
 
-def _watch(resources, name, condition, state, deadline, progress):
+def _watch(resources, name, condition, state, deadline):
     obj = state["obj"]
     resource_version = (obj or {}).get("metadata", {}).get("resourceVersion")
     remaining = max(1, int(deadline - time.monotonic() + 0.999))
@@ -140,28 +138,28 @@ def _watch(resources, name, condition, state, deadline, progress):
         if kind not in ("ADDED", "MODIFIED", "DELETED"):
             continue
         state["obj"] = None if kind == "DELETED" else event["raw_object"]
-        if _met(condition, state["obj"], progress):
+        if _met(condition, state["obj"]):
             return True
         if time.monotonic() >= deadline:
             return False
     return False
 
 
-def _poll(resources, name, condition, state, started, timeout, progress, heartbeat):
+def _poll(resources, name, condition, state, started, timeout, heartbeat):
     while _elapsed(started) < timeout:
         heartbeat.beat_if_due()
         time.sleep(min(POLL_SECONDS, max(0.0, started + timeout - time.monotonic())))
         state["obj"] = resources.get(name)
-        if _met(condition, state["obj"], progress):
+        if _met(condition, state["obj"]):
             return state["obj"]
     raise _timeout(resources, name, condition, state["obj"], started)
 
 
-def _pause_and_reread(resources, name, condition, state, started, timeout, progress):
+def _pause_and_reread(resources, name, condition, state, started, timeout):
     """After an interrupted watch: a short pause, a fresh read; whether the condition holds now."""
     time.sleep(min(POLL_SECONDS, max(0.0, started + timeout - time.monotonic())))
     state["obj"] = _reread(resources, name, condition, state["obj"], started)
-    return _met(condition, state["obj"], progress)
+    return _met(condition, state["obj"])
 
 
 def _reread(resources, name, condition, last, started):

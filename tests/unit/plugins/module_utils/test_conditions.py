@@ -147,15 +147,6 @@ def test_dag_role_not_met_by_a_missing_object():
     assert not conditions.dag_role("Primary", 1).check(None)[0]
 
 
-def test_dag_role_require_connected():
-    condition = conditions.dag_role("Primary", 2, require_connected=True)
-    base = {"role": "Primary", "state": "Succeeded", "observedGeneration": 2}
-    assert condition.check(obj(2, replicas=CONNECTED, **base))[0]
-    assert not condition.check(obj(2, replicas=[{"connectedState": "DISCONNECTED"}], **base))[0]
-    assert not condition.check(obj(2, **base))[0]
-    assert conditions.dag_role("Primary", 2).check(obj(2, **base))[0]
-
-
 def test_dag_role_failed_for_the_awaited_generation_only():
     condition = conditions.dag_role("Secondary", 4)
     failure = condition.failed(obj(4, role="Primary", state="Failed", observedGeneration=4,

@@ -128,8 +128,9 @@ def test_watches_from_the_resource_version_just_read(monkeypatch, clock):
     ready = instance("Ready", 2, resource_version="19")
     watch = fake_watch(monkeypatch, clock, [event("ADDED", stale), event("BOOKMARK", {}), event("MODIFIED", ready)])
     seen = []
-    found = waiting.wait_for(FakeResources(), "sqlmi-primary", conditions.instance_ready(2), 60,
-                             instance("Updating", 1), progress=seen.append)
+    ready_for_2 = conditions.instance_ready(2)
+    recording = conditions.Condition("recording", lambda obj: seen.append(obj) or ready_for_2.check(obj))
+    found = waiting.wait_for(FakeResources(), "sqlmi-primary", recording, 60, instance("Updating", 1))
     assert found is ready
     assert len(watch.started) == 1
     dummy, args, kwargs = watch.started[0]
