@@ -92,8 +92,8 @@ class LockKeeper(object):
 class SiteHandle(object):
     """One site of the pair during the run: its PairSite (what was read) and its DagSide (how to change it)."""
 
-    def __init__(self, options, pair_site, side=None):
-        self.options, self.pair_site, self.side = options, pair_site, side
+    def __init__(self, pair_site, side=None):
+        self.pair_site, self.side = pair_site, side
         self.last = None  # the DAG object as last seen
 
     @property
@@ -127,7 +127,8 @@ class Failover(object):
     # -- 1. read ------------------------------------------------------------------------------
     def read_sites(self):
         options = self.params["sites"]
-        sites = [Site.connect(connection.with_fallbacks(o), label=o["name"]) for o in options]  # bad connection options fail here, unwritten
+        # unusable connection options (a kubeconfig that does not exist, say) fail here, before any request
+        sites = [Site.connect(connection.with_fallbacks(o), label=o["name"]) for o in options]
         with ThreadPoolExecutor(max_workers=len(options)) as pool:
             handles = list(pool.map(self._read, options, sites))
         self.handles = dict((h.name, h) for h in handles)
@@ -151,8 +152,8 @@ class Failover(object):
                            warn=self.warn, diff=self.diff)
             obj = side.read()
         except ArcError as exc:  # the site does not answer, or serves no DAG kind
-            return SiteHandle(options, pair_site(error=exc.message))
-        handle = SiteHandle(options, pair_site(dag=dag_summary.summarize(obj, side.layout) if obj else None), side)
+            return SiteHandle(pair_site(error=exc.message))
+        handle = SiteHandle(pair_site(dag=dag_summary.summarize(obj, side.layout) if obj else None), side)
         handle.last = obj
         return handle
 
