@@ -1,4 +1,4 @@
-"""dr_setup does not read again what it has just read (issue 7, fleet scale: each read is a module run, the bulk of a
+"""dr_setup does not read again what it has just read (fleet scale: each read is a module run, the bulk of a
 fleet's time). dr_site takes from the first check whether its instance exists; the check before the DAG takes the
 instance as dr_site's wait found it Ready and the DAG resource as the first check read it. In check mode nothing is
 waited for, so the check before the DAG reads both sites itself. A pair already set up is read once per site."""
@@ -7,10 +7,9 @@ import pytest
 from .dr_playbooks import PlaybookPairs
 
 DR_SETUP = "arcdata.sqlmi.dr_setup"
-# dr_preflight's reads, run by the first check and again by the check before the DAG: the instance and the DAG
-# resource in one module run, or the DAG resource alone when the instance is known
-SITE_STATE_READ = "Read this site's instance and DAG resource (and, for the reachable check, its data controller)"
-DAG_READ = "Read this site's DAG resource"
+# dr_preflight's read, run by the first check and again by the check before the DAG: the instance, the DAG resource
+# and the data controller in one module run (arc_site_info), skipped when the play knows both already
+SITE_STATE_READ = "Read this site's instance, DAG resource and data controller"
 SITE_READ = "Read this site's instance"  # dr_site's own
 
 
@@ -33,14 +32,12 @@ def test_dr_setup_reads_each_site_once_before_the_dag(ansible, pairs):
     assert checked.rc == 0, checked
     for host in pair.hosts.values():
         assert _outcomes(checked, SITE_STATE_READ, host) == ["ok", "ok"], (host, checked)
-        assert _outcomes(checked, DAG_READ, host) == ["skipped", "skipped"], (host, checked)
 
     run = ansible.run(DR_SETUP, inventory=pairs.inventory(pair))
     assert run.rc == 0, run
     for host in pair.hosts.values():
         assert _outcomes(run, SITE_READ, host) == ["skipped"], run
         assert _outcomes(run, SITE_STATE_READ, host) == ["ok", "skipped"], (host, run)
-        assert _outcomes(run, DAG_READ, host) == ["skipped", "skipped"], (host, run)
 
     # once set up, a run (check mode or not) reads each site once and goes no further
     for again in (ansible.run(DR_SETUP, inventory=pairs.inventory(pair)),
