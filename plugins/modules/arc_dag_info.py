@@ -24,29 +24,19 @@ author:
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
   - arcdata.sqlmi.connection.info_wait
+  - arcdata.sqlmi.attributes
+  - arcdata.sqlmi.dag_kind
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Read only. O(wait) is ignored in check mode.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation
-      indicates no change.
     support: full
 options:
   name:
     description: Name of the DAG resource; all of the namespace when omitted.
-    type: str
-  api_kind:
-    description: C(auto) uses C(FailoverGroup) when the site serves it, else the legacy C(Dag).
-    type: str
-    choices: [auto, FailoverGroup, Dag]
-    default: auto
-  api_version:
-    description: Version of C(sql.arcdata.microsoft.com) to use; default is the most preferred that serves the kind.
     type: str
   wait_condition:
     description:
@@ -173,6 +163,7 @@ waited:
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, connection
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import DAG_KIND_ARGS
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for_timed
 
 
@@ -194,9 +185,7 @@ def run(arc):
 
 
 def main():
-    argument_spec = dict(name=dict(type="str"),
-                         api_kind=dict(type="str", default="auto", choices=["auto", "FailoverGroup", "Dag"]),
-                         api_version=dict(type="str"),
+    argument_spec = dict(DAG_KIND_ARGS, name=dict(type="str"),
                          wait_condition=dict(type="str", default="connected",
                                              choices=sorted(conditions.DAG_WAIT_CONDITIONS)))
     argument_spec.update(connection.INFO_WAIT_ARGS)

@@ -23,17 +23,14 @@ author:
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
   - arcdata.sqlmi.connection.info_wait
+  - arcdata.sqlmi.attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Read only. O(wait) is ignored in check mode.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation
-      indicates no change.
     support: full
 options:
   name:
