@@ -76,6 +76,20 @@ def wait_for_timed(resources, name, condition, timeout, obj=None):
     return obj, round(_elapsed(started), 1)
 
 
+def read_for_info(resources, params, check_mode, wait_conditions, result):
+    """The objects an _info module returns: every one of the namespace, or the one named by `name` (none when it
+    does not exist), first awaited when `wait` asks for it (not in check mode), with `wait_condition` looked up in
+    `wait_conditions` and `wait_timeout`; the seconds waited go into result['waited']."""
+    name = params["name"]
+    if not name:
+        return resources.list().get("items") or []
+    obj = resources.get(name)
+    if params["wait"] and not check_mode:
+        condition = wait_conditions[params["wait_condition"]]()
+        obj, result["waited"] = wait_for_timed(resources, name, condition, params["wait_timeout"], obj)
+    return [obj] if obj is not None else []
+
+
 def _wait(resources, name, condition, timeout, obj, heartbeat):
     started = time.monotonic()
     obj = obj if obj is not None else resources.get(name)

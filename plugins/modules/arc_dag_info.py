@@ -164,22 +164,14 @@ from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, c
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import DAG_KIND_ARGS
-from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for_timed
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import read_for_info
 
 
 def run(arc):
     arc.connect()
     layout, dags = arc.dag_resources(arc.params["api_kind"], arc.params["api_version"], arc.params["name"])
     result = {"changed": False, "api_kind": layout, "api_version": dags.version}
-    if arc.params["name"]:
-        obj = dags.get(arc.params["name"])
-        if arc.params["wait"] and not arc.check_mode:
-            condition = conditions.DAG_WAIT_CONDITIONS[arc.params["wait_condition"]]()
-            obj, result["waited"] = wait_for_timed(dags, arc.params["name"], condition, arc.params["wait_timeout"],
-                                                   obj)
-        found = [obj] if obj is not None else []
-    else:
-        found = dags.list().get("items") or []
+    found = read_for_info(dags, arc.params, arc.check_mode, conditions.DAG_WAIT_CONDITIONS, result)
     result["dags"] = [summarize(o, layout) for o in found]
     return result
 

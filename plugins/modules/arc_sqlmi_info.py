@@ -150,22 +150,14 @@ waited:
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, connection, instance_summary
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
-from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for_timed
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import read_for_info
 
 
 def run(arc):
     arc.connect()
     instances = arc.resources(SQL_MANAGED_INSTANCE, arc.params["api_version"], arc.params["name"])
     result = {"changed": False, "api_version": instances.version}
-    if arc.params["name"]:
-        obj = instances.get(arc.params["name"])
-        if arc.params["wait"] and not arc.check_mode:
-            condition = conditions.INSTANCE_WAIT_CONDITIONS[arc.params["wait_condition"]]()
-            obj, result["waited"] = wait_for_timed(instances, arc.params["name"], condition,
-                                                   arc.params["wait_timeout"], obj)
-        found = [obj] if obj is not None else []
-    else:
-        found = instances.list().get("items") or []
+    found = read_for_info(instances, arc.params, arc.check_mode, conditions.INSTANCE_WAIT_CONDITIONS, result)
     result["instances"] = [instance_summary.summarize(o) for o in found]
     return result
 

@@ -15,7 +15,7 @@ import yaml
 import pytest
 
 from ansible_collections.arcdata.sqlmi.plugins.doc_fragments.connection import ModuleDocFragment
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import connection, instance_summary
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import connection, instance_summary, waiting
 from ansible_collections.arcdata.sqlmi.plugins.modules import arc_dag_info, arc_sqlmi_info
 
 
@@ -61,24 +61,23 @@ class FakeArc(object):
 
 
 class Waits(object):
-    """Stands in for waiting.wait_for_timed: records each wait asked for and ends it on `answers[module]` (the
-    object the wait ended on), or on the object it started from."""
+    """Stands in for waiting.wait_for_timed: records each wait asked for and ends it on `answer` (the object the wait
+    ended on), or on the object it started from."""
+
+    UNSET = object()
 
     def __init__(self):
-        self.calls, self.answers = [], {}
+        self.calls, self.answer = [], self.UNSET
 
-    def for_module(self, module):
-        def wait_for_timed(resources, name, condition, timeout, obj=None):
-            self.calls.append({"name": name, "condition": condition, "timeout": timeout, "obj": obj})
-            return self.answers.get(module, obj), 4.2
-        return wait_for_timed
+    def wait_for_timed(self, resources, name, condition, timeout, obj=None):
+        self.calls.append({"name": name, "condition": condition, "timeout": timeout, "obj": obj})
+        return (obj if self.answer is self.UNSET else self.answer), 4.2
 
 
 @pytest.fixture
 def waits(monkeypatch):
     recorder = Waits()
-    monkeypatch.setattr(arc_sqlmi_info, "wait_for_timed", recorder.for_module("sqlmi"))
-    monkeypatch.setattr(arc_dag_info, "wait_for_timed", recorder.for_module("dag"))
+    monkeypatch.setattr(waiting, "wait_for_timed", recorder.wait_for_timed)
     return recorder
 
 
@@ -95,7 +94,7 @@ def test_sqlmi_info_without_wait_reads_once_and_reports_ready_by_generation(wait
     ("absent", None, instance("Ready", 2)),
 ])
 def test_sqlmi_info_waits_for_the_named_condition(waits, wait_condition, met_by, unmet_by):
-    waits.answers["sqlmi"] = met_by
+    waits.answer = met_by
     result = arc_sqlmi_info.run(FakeArc(instance("Creating", None), name="sqlmi-dr", wait=True, wait_timeout=30,
                                         wait_condition=wait_condition))
     (call,) = waits.calls
@@ -121,7 +120,7 @@ def test_sqlmi_info_does_not_wait_in_check_mode(waits):
     ("absent", None, dag("Succeeded", "Secondary")),
 ])
 def test_dag_info_waits_for_the_named_condition(waits, wait_condition, met_by, unmet_by):
-    waits.answers["dag"] = met_by
+    waits.answer = met_by
     result = arc_dag_info.run(FakeArc(dag("Updating", "Secondary", observed=0), name="dag-dr", wait=True,
                                       wait_timeout=10, wait_condition=wait_condition))
     (call,) = waits.calls
