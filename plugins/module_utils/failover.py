@@ -270,26 +270,27 @@ class Failover(object):
         return handle.last
 
     def _together(self, first, second):
-        """Run `first` (a write and its wait) and `second` (a wait on the other site) at the same time; `second`
-        stops when `first` fails. Returns ((value, error), (value, error)); error "not started" when stopped."""
+        """Run `first` (a write and its wait) and `second` (a wait on the other site) at the same time, each called
+        with a stop event that is set as soon as either fails: a wait given it ends then (the write itself always
+        runs to its end). Returns ((value, error), (value, error)); error "not started" for a wait so stopped."""
         stop = threading.Event()
 
-        def guarded_first():
+        def guarded(work):
             try:
-                return first()
+                return work(stop)
             except Exception:
                 stop.set()
                 raise
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [pool.submit(guarded_first), pool.submit(second, stop)]
+            futures = [pool.submit(guarded, first), pool.submit(guarded, second)]
             return [_outcome(f) for f in futures]
 
     def _switch(self, transition):
         old, new = transition.from_site, transition.to_site
         write = transition.writes[0]
         (switched, switch_error), (unused, promote_error) = self._together(
-            lambda: self._timed("switch", lambda: self._write(write), old.name),
+            lambda stop: self._timed("switch", lambda: self._write(write), old.name),
             lambda stop: self._timed("await the primary role", lambda: self._await(
                 new, dag_role_for_its_generation("Primary"), stop), new.name))
         if switch_error is None and promote_error is None:
@@ -337,9 +338,10 @@ class Failover(object):
         old, keep = transition.from_site, transition.to_site
         write = transition.writes[0]
 
-        def demote_and_connect():
+        def demote_and_connect(stop):
             self._timed("demote", lambda: self._write(write), old.name)
-            return self._timed("await the link", lambda: self._await(old, dag_linked_for_its_generation()), old.name)
+            return self._timed("await the link", lambda: self._await(old, dag_linked_for_its_generation(), stop),
+                               old.name)
 
         (unused, demote_error), (unused, keep_error) = self._together(
             demote_and_connect,
@@ -348,7 +350,8 @@ class Failover(object):
         if demote_error is None and keep_error is None:
             return "succeeded", "check mode: nothing was changed" if self.check_mode else \
                 "%s rejoined as secondary; %s kept" % (old.name, keep.name)
-        error = demote_error or keep_error
+        # the error that ended the rejoin, not the wait it stopped
+        error = next((e for e in (demote_error, keep_error) if e not in (None, "not started")), "not started")
         demoted = any(s["step"] == "demote" and s["outcome"] == "done" for s in self.steps)
         if demoted:  # the roles changed: the record says so, and that the link did not come back in time
             return "failed", "rejoin of %s failed after %s was demoted (%s kept): %s" % (

@@ -11,8 +11,10 @@ PLAYBOOKS = ("dr_setup", "failover_planned", "failover_forced", "dr_rejoin")
 FAULTS = {
     "flaky": "20 % of the collection's requests answered 503, 429 (Retry-After 1 s) or 500, at every step",
     "conflicts": "30 % of the collection's writes (patch, update) answered 409 Conflict, at every step",
-    "api-dies": "the API of the site the step works on is killed as the step's task starts",
-    "link-cut": "the mirroring link between the sites is cut as the step's task starts",
+    "api-dies": "the API of the site the step works on is killed at the step (as its task starts, or, for a step "
+                "inside the failover module's run, once the request before it is made, the step's own request "
+                "held back until the fault has landed)",
+    "link-cut": "the mirroring link between the sites is cut at the step (likewise)",
 }
 
 PREAMBLE = """# Reliability: the fault matrix

@@ -33,14 +33,14 @@ def converge(matrix, confirm):
 
 # (step, fault, where it strikes, whose API dies: the old primary being fenced or the DR site). Where it strikes, as
 # a function of (old primary, DR site): the fence once the DR lock is taken on the old primary (its fence held back
-# meanwhile); the promotion once the fence is written (the DR site's promotion held back, when it is sent: a DR site
-# that took the primary role by itself after the fence needs none).
+# meanwhile); the promotion once the fence is written, the DR site's controller reporting its new role held back
+# meanwhile (whether it takes the primary role by itself after the fence or is promoted)
 def before_fence(old, new):
     return Strike(old, ("create", "update"), "leases", hold=(old, "patch", "failovergroups"))
 
 
 def before_promotion(old, new):
-    return Strike(old, ("patch",), "failovergroups", hold=(new, "patch", "failovergroups"))
+    return Strike(old, ("patch",), "failovergroups", hold=(new, "*", "failovergroups/status"), hold_any_client=True)
 
 
 CELLS = [
