@@ -364,3 +364,11 @@ def test_a_forced_failover_with_a_mistyped_confirmation_is_refused(arc_sites, an
                            extra_vars={"dr_failover_confirm": typo})
     assert_refused(run, pair, ["refused, nothing was changed", "dr_failover_confirm", repr(pair.dag_name), typo],
                    [], writes_since(arc_sites, marks), every_host=False)
+
+
+def test_a_failover_limited_to_one_site_of_the_pair_is_refused(arc_sites, ansible_here, workdir, set_up_pairs):
+    pair = set_up_pairs[0]
+    marks = audit_marks(arc_sites)
+    run = ansible_here.run(FAILOVER_PLANNED, inventory=write_inventory(workdir, [pair]), limit=pair.hosts["primary"])
+    assert_refused(run, pair, ["DR pair %s: %s is not in this play" % (pair.group, pair.hosts["secondary"]),
+                               "nothing was changed"], [], writes_since(arc_sites, marks), every_host=False)
