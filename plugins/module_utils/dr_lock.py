@@ -121,6 +121,21 @@ class DrLock(object):
                 continue
         return self.holder
 
+    def renewal_interval(self):
+        """How often a holder renews: every third of the duration (at least every second)."""
+        return max(1.0, self.duration / 3.0)
+
+    def renew_or_warn(self, warn):
+        """Renew, for a holder busy with something that matters more than the renewal: a failed renewal, or a lock
+        another run took over after it expired, is reported with `warn(text)` rather than raised."""
+        try:
+            found = self.renew()
+        except ArcError as exc:
+            warn("could not renew the DR lock %s: %s" % (self.name, exc.message))
+            return
+        if found not in (self.holder, ""):
+            warn("the DR lock %s is now held by %r: it expired while this run waited" % (self.name, found))
+
     def release(self):
         """Give the Lease up if we hold it (an empty holder, as client-go's ReleaseOnCancel leaves it); returns
         (released, lease as found)."""
@@ -171,16 +186,6 @@ def _seconds(delta):
 
 
 def renewal_heartbeat(leases, name, holder, duration, warn):
-    """A Heartbeat (waiting.py) that renews the caller's DR lock every third of its duration while a module waits.
-    The wait matters more than the renewal: a failed renewal, or a lock another run took over, only warns."""
+    """A Heartbeat (waiting.py) that renews the caller's DR lock every third of its duration while a module waits."""
     lock = DrLock(leases, name, holder, duration)
-
-    def renew():
-        try:
-            found = lock.renew()
-        except ArcError as exc:
-            warn("could not renew the DR lock %s: %s" % (name, exc.message))
-            return
-        if found not in (holder, ""):
-            warn("the DR lock %s is now held by %r: it expired while this run waited" % (name, found))
-    return Heartbeat(max(1.0, duration / 3.0), renew)
+    return Heartbeat(lock.renewal_interval(), lambda: lock.renew_or_warn(warn))

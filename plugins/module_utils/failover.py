@@ -78,15 +78,8 @@ class LockKeeper(object):
         self._thread.join(5)
 
     def _run(self):
-        while not self._stop.wait(max(1.0, self.lock.duration / 3.0)):
-            try:
-                holder = self.lock.renew()
-            except ArcError as exc:  # the failover matters more than the renewal: say so and go on
-                self.warn("could not renew the DR lock %s: %s" % (self.lock.name, exc.message))
-                continue
-            if holder not in (self.lock.holder, ""):
-                self.warn("the DR lock %s is now held by %r: it expired while this failover ran" % (
-                    self.lock.name, holder))
+        while not self._stop.wait(self.lock.renewal_interval()):
+            self.lock.renew_or_warn(self.warn)  # the failover matters more than the renewal
 
 
 class SiteHandle(object):
