@@ -23,13 +23,14 @@ PYTEST        := $(BIN)/python -m pytest
 PARALLEL      := -n 2 --dist loadfile
 export PATH   := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv venv-core216 test demo bench bench-smoke sanity sanity-core219 sanity-core216 lint units sandbox-tests integration molecule build-tree pip-bootstrap \
+.PHONY: help venv venv-core216 test demo bench bench-smoke sanity sanity-core219 sanity-core216 lint units sandbox-tests integration fault-matrix molecule build-tree pip-bootstrap \
         vendor-collections clean constraints constraints-core216
 
 help:
 	@echo "make demo   start the two-site sandbox and run the DR drill"
 	@echo "make test   ansible-test sanity, ansible-lint, unit, sandbox and integration tests (what CI runs)"
 	@echo "make bench  measure wait latency, requests, task cost, failover overhead, fleet scale (bench/results/)"
+	@echo "make fault-matrix  every cell of the fault matrix (make test runs a slice); rewrites docs/reliability.md"
 
 # The virtualenv is rebuilt only when a requirements file changes.
 venv: $(VENV_STAMP)
@@ -82,6 +83,12 @@ sandbox-tests: venv
 # drill with ansible-core 2.16's ansible-playbook ($(VENV_216)); the others run 2.19 (this virtualenv).
 integration: build-tree vendor-collections venv-core216
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) $(PARALLEL) tests/integration
+
+# Every cell of the fault matrix (tests/integration/test_fault_matrix_*.py), which then rewrites docs/reliability.md;
+# `make integration` runs a fixed slice of it (one cell per playbook, each fault once; see SLICE in fault_matrix.py).
+fault-matrix: build-tree
+	ARC_FAULT_MATRIX=full ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build \
+	  $(PYTEST) $(PARALLEL) tests/integration/test_fault_matrix_*.py
 
 # Molecule scenarios (extensions/molecule/: setup with idempotence, planned failover and failback, forced
 # failover and rejoin), each on a sandbox of its own that its destroy step always stops. Run from the

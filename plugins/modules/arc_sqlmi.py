@@ -20,7 +20,9 @@ description:
     instance with C(spec.licenseType=DisasterRecovery), the licence of a DR replica that is seeded from the primary.
   - The tier and the licence type are set at creation for good; asking for other values on an existing instance is
     an error, reported before anything is written.
-  - Waits until the controller reports C(Ready) for the new generation (watching the object, not polling).
+  - With O(wait=true), waits until the controller reports C(Ready) for the instance's current generation (watching
+    the object, not polling) after a write, and also when nothing had to be written but the instance is not Ready
+    for its generation yet (it is still being provisioned, or an earlier change is still being carried out).
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
@@ -193,6 +195,12 @@ mirroring_url:
   returned: when the instance publishes a mirroring endpoint
   type: str
   sample: tcp://10.20.5.50:5022
+summary:
+  description:
+    - The instance summarised as an item of RV(arcdata.sqlmi.arc_sqlmi_info#module:instances) (state, readiness for
+      its generation, endpoints, high availability, mirroring certificate facts, spec), as last read.
+  returned: when state=present
+  type: dict
 api_version:
   description: The C(sql.arcdata.microsoft.com) version used.
   returned: always
@@ -202,7 +210,7 @@ api_version:
 
 import copy
 
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, sqlmi_spec
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, instance_summary, sqlmi_spec
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
@@ -264,10 +272,17 @@ class InstanceTask(object):
             obj = self._create(wanted, secret_plan)
         else:
             obj = self._update(existing, wanted, secret_plan)
-        if self.result["changed"] and self.params["wait"] and not self.arc.check_mode:
+        if self._must_wait(obj):
             obj = wait_for(self.instances, self.name, conditions.instance_ready(obj["metadata"]["generation"]),
                            self.params["wait_timeout"], obj)
         return self._report(obj)
+
+    def _must_wait(self, obj):
+        """A write is waited for, and so is an instance not Ready for its generation yet: 'wait' promises an
+        instance that is Ready as asked when the module returns, whoever started the change."""
+        if not self.params["wait"] or self.arc.check_mode:
+            return False
+        return self.result["changed"] or not conditions.ready_for_its_generation(obj)
 
     def _plan_secret(self, existing):
         """('create'|'update'|None, secret name) for the admin login Secret; fails early when credentials are
@@ -344,7 +359,8 @@ class InstanceTask(object):
     def _report(self, obj):
         status = obj.get("status") or {}
         endpoints = status.get("endpoints") or {}
-        self.result.update(instance=_without_noise(obj), state=status.get("state"), endpoints=endpoints)
+        self.result.update(instance=_without_noise(obj), state=status.get("state"), endpoints=endpoints,
+                           summary=instance_summary.summarize(obj))
         if endpoints.get("mirroring"):
             self.result["mirroring_url"] = "tcp://%s" % endpoints["mirroring"]
         if self.arc.module._diff and self.result["changed"]:  # pylint: disable=protected-access

@@ -299,8 +299,19 @@ def pytest_sessionstart(session):
     session.config.arc_started = time.time()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Only the fault matrix's fixed slice, unless ARC_FAULT_MATRIX=full (make fault-matrix)."""
+    from .fault_matrix import outside_the_slice  # pylint: disable=import-outside-toplevel
+    left_out = [item for item in items if outside_the_slice(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not outside_the_slice(item)]
+
+
 def pytest_sessionfinish(session):
     if hasattr(session.config, "workerinput"):  # an xdist worker: the controller writes it once all are done
         return
+    from .fault_matrix import full_matrix  # pylint: disable=import-outside-toplevel
     from .reliability_report import write_if_complete  # pylint: disable=import-outside-toplevel
-    write_if_complete(getattr(session.config, "arc_started", time.time()))
+    if full_matrix():  # a slice would make a table of a few cells
+        write_if_complete(getattr(session.config, "arc_started", time.time()))

@@ -6,7 +6,7 @@ from .conftest import delete_dr_pair
 from .fault_matrix import assert_passed, cell_id, matrix_on_own_sandbox
 
 PLAYBOOK = "arcdata.sqlmi.dr_setup"
-INSTANCES = r"Create or update this site's instance"
+INSTANCES = r"Create or update this site's instance and wait until it is Ready for its generation"
 DAG = r"Create or update the DAG resource on the primary site first"
 
 

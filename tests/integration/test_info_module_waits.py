@@ -173,6 +173,35 @@ def test_sqlmi_info_waits_until_an_instance_written_without_wait_is_ready(ansibl
         _delete_instance(handle, name)
 
 
+def test_sqlmi_with_nothing_to_write_still_waits_for_an_instance_not_ready_yet(ansible, sites):
+    """arc_sqlmi's wait promises an instance Ready as asked when it returns, also when another run made the change:
+    the same spec asked again while the instance is still being provisioned writes nothing and waits."""
+    name = f"sqliw-{uuid.uuid4().hex[:6]}"
+    password = f"Pw-{uuid.uuid4().hex[:12]}!Z"
+    create = task("Create the instance without waiting", "arc_sqlmi", name=name, tier="gp", replicas=1,
+                  admin_username="dbadmin", admin_password=password, wait=False)
+    again = task("Ask for the same instance, waiting", "arc_sqlmi", name=name, tier="gp", replicas=1, wait=True,
+                 wait_timeout=120)
+    read = task("Read it at once", "arc_sqlmi_info", name=name)
+    handle = sites.site("primary")
+    try:
+        run = ansible.run(ansible.play([create, read, again]))
+        assert run.rc == 0, run
+        assert run.result("Read it at once")["instances"][0]["ready"] is False, "Ready before any wait: proves nothing"
+        result = run.result("Ask for the same instance, waiting")
+        assert result["changed"] is False, result
+        assert (result["state"], result["summary"]["ready"]) == ("Ready", True), result
+        assert result["summary"]["certificate"]["fingerprint_sha256"], result["summary"]
+
+        # Ready as asked: the same again returns at once, without a watch
+        mark = handle.audit_mark()
+        run = ansible.run(ansible.play([again]))
+        assert run.rc == 0 and run.result("Ask for the same instance, waiting")["changed"] is False, run
+        assert not collection_requests(handle.audit_since(mark), "watch", INSTANCES[0]), "waited for a Ready instance"
+    finally:
+        _delete_instance(handle, name)
+
+
 def _delete_instance(handle, name):
     """Remove an instance a test made, and its admin login Secret, straight through the API (gone already is fine)."""
     custom, core = handle.custom(), handle.core()

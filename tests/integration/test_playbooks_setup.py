@@ -11,7 +11,7 @@ from .dr_playbooks import (PlaybookPairs, audit_marks, collection_since, collect
 
 DR_SETUP = "arcdata.sqlmi.dr_setup"
 DR_TEARDOWN = "arcdata.sqlmi.dr_teardown"
-CREATE_INSTANCE = "Create or update this site's instance"
+CREATE_INSTANCE = "Create or update this site's instance and wait until it is Ready for its generation"
 ROLES = {"primary": "Primary", "secondary": "Secondary"}
 
 
