@@ -5,6 +5,7 @@ import sys
 import urllib.error
 
 from .control import Sandbox
+from .controller.behaviour import DEFAULT as DEFAULT_BEHAVIOUR, PROFILES as BEHAVIOURS
 from .layout import PROFILES, SITE_NAMES, default_api_port, default_runtime_dir
 from .ops import SiteOps
 from .sqlclient import SqlClient, SqlError, endpoint_of
@@ -50,7 +51,8 @@ def run(args):
                                                    ("connect_timeout_seconds", args.connect_timeout),
                                                    ("failover_timeout_seconds", args.failover_timeout),
                                                    ("seeding_rate", args.seeding_rate)) if value is not None}
-        _print_status(sandbox.up(args.profile, args.api_port, timings, controller=not args.api_only))
+        _print_status(sandbox.up(args.profile, args.api_port, timings, controller=not args.api_only,
+                                 behaviour_text=args.behaviour))
     elif args.command == "down":
         sandbox.down(keep_state=args.keep_state)
         print(f"sandbox {sandbox.runtime_dir} stopped" + (" (state kept)" if args.keep_state else ""))
@@ -90,6 +92,9 @@ def parser():
     commands = top.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start both sites (reuses a running sandbox)")
     up.add_argument("--profile", choices=PROFILES, help="Arc release to emulate (default: current)")
+    up.add_argument("--behaviour", help="the controllers' behaviour profile, one for both sites (%s; default %s) "
+                    "or one per site: primary=observed-2022,secondary=cli-2025"
+                    % (", ".join(BEHAVIOURS), DEFAULT_BEHAVIOUR))
     up.add_argument("--api-port", type=int, default=default_api_port(),
                     help="API port on each site's address; 0 picks free ports (default: %(default)s)")
     for flag, text in (("--ready-delay", "seconds until a new or changed instance is Ready (default 1)"),

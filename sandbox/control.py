@@ -9,6 +9,7 @@ from pathlib import Path
 from . import inventory, kubeconfig, pki, supervisor
 from .layout import (CREDENTIALS, DEFAULT_ADDRESSES, DEFAULT_API_PORT, DEFAULT_NAMESPACE, PROFILES, SITE_NAMES,
                      SiteConfig, site_files, write_private)
+from .controller import behaviour
 from .controller.settings import Timings
 from .supervisor import COMPONENTS, SandboxError
 
@@ -40,7 +41,7 @@ class Sandbox:
         config = json.loads(self.config_path.read_text())
         return list(COMPONENTS if config.get("controller", True) else COMPONENTS[:1])
 
-    def _create(self, profile, api_port, timings, controller=True):
+    def _create(self, profile, api_port, timings, controller=True, behaviours=None):
         if profile not in PROFILES:
             raise SandboxError(f"--profile must be one of {', '.join(PROFILES)}, got {profile!r}")
         self.runtime_dir.mkdir(parents=True, exist_ok=True)
@@ -48,7 +49,8 @@ class Sandbox:
             address = DEFAULT_ADDRESSES[name]
             port = api_port if api_port else _free_port(address)
             site = SiteConfig(name=name, address=address, api_port=port, namespace=DEFAULT_NAMESPACE,
-                              profile=profile, timings=dict(timings or {}))
+                              profile=profile, timings=dict(timings or {}),
+                              behaviour=(behaviours or {}).get(name, behaviour.DEFAULT))
             self.files[name].save_config(site)
         self.config_path.write_text(json.dumps({"profile": profile, "sites": list(SITE_NAMES),
                                                 "controller": controller}, indent=2) + "\n")
@@ -64,11 +66,11 @@ class Sandbox:
                                        for credential in CREDENTIALS})
 
     # -- lifecycle --------------------------------------------------------------------------------
-    def up(self, profile=None, api_port=DEFAULT_API_PORT, timings=None, controller=True):
+    def up(self, profile=None, api_port=DEFAULT_API_PORT, timings=None, controller=True, behaviour_text=None):
         """Start both sites (creating them on first use); a running sandbox is reused as it is.
-        `timings` (controller delays, see sandbox/controller/settings.py) and `controller` (False: the
-        Kubernetes API only, as a cluster with the CRDs installed but no Arc controller) apply to a new
-        sandbox."""
+        `timings` (controller delays, see sandbox/controller/settings.py), `controller` (False: the
+        Kubernetes API only, as a cluster with the CRDs installed but no Arc controller) and `behaviour_text`
+        (the controllers' behaviour profiles, see sandbox/controller/behaviour.py) apply to a new sandbox."""
         if self.exists():
             current = json.loads(self.config_path.read_text())["profile"]
             if profile and profile != current:
@@ -76,7 +78,11 @@ class Sandbox:
                                    f"run `python -m sandbox down` before starting it with {profile!r}")
         else:
             Timings.from_dict(timings)  # refuse unknown names before anything is written
-            self._create(profile or "current", api_port, timings, controller)
+            try:
+                behaviours = behaviour.per_site(behaviour_text, SITE_NAMES)
+            except ValueError as exc:
+                raise SandboxError(str(exc)) from None
+            self._create(profile or "current", api_port, timings, controller, behaviours)
         sites = self.sites()
         for site in sites.values():
             self.start_site(site.name)
@@ -176,6 +182,7 @@ class Sandbox:
             pids = {c: supervisor.running_pid(files, c) for c in self.components()}
             report["sites"][name] = {
                 "api_url": site.api_url,
+                "behaviour": site.behaviour,
                 "kubeconfig": str(files.kubeconfig),
                 "context": site.context,
                 "contexts": {credential: site.context_of(credential) for credential in CREDENTIALS},

@@ -40,6 +40,8 @@ class SiteConfig:
     profile: str
     # controller timings (ready delay, session timeout, ...), see sandbox/controller/settings.py
     timings: dict = field(default_factory=dict)
+    # the controller's behaviour profile, see sandbox/controller/behaviour.py
+    behaviour: str = "rich"
 
     @property
     def context(self):

@@ -3,7 +3,7 @@ or the 2022-era Dag), their reconcilers, and the network partition flag."""
 import asyncio
 import logging
 
-from . import dag_spec
+from . import behaviour, dag_spec
 from .cluster_ca import ClusterCA
 from .dags import DagReconciler
 from .instances import InstanceReconciler
@@ -23,6 +23,7 @@ class Controller:
     def __init__(self, files, site):
         self.files, self.site = files, site
         self.timings = Timings.from_dict(site.timings)
+        self.behaviour = behaviour.profile(site.behaviour)
         state = files.controller_state
         state.mkdir(parents=True, exist_ok=True)
         self.gateway = KubeGateway(files.kubeconfig, site.context, site.namespace)
@@ -49,8 +50,9 @@ class Controller:
         sqlmi_kind, dag_kind, parse = await self._kinds()
         state = self.files.controller_state
         self.instances = InstanceReconciler(self.gateway, sqlmi_kind, self.site, state / "instances",
-                                            self.cluster_ca, self.timings, self.partition)
-        self.dags = DagReconciler(self.gateway, dag_kind, parse, self.instances, state / "dags", self.timings)
+                                            self.cluster_ca, self.timings, self.partition, self.behaviour)
+        self.dags = DagReconciler(self.gateway, dag_kind, parse, self.instances, state / "dags", self.timings,
+                                  self.behaviour)
         instance_queue = WorkQueue(self.instances.reconcile, "SqlManagedInstance")
         self.dags.queue = WorkQueue(self.dags.reconcile, dag_kind.plural)
         self.instances.on_runtime_change = self.dags.instance_changed
@@ -65,7 +67,8 @@ class Controller:
         for informer in (self.instances.informer, self.dags.informer):
             informer.start()
             await informer.synced.wait()
-        LOG.info("controller of site %s running (%s, %s)", self.site.name, sqlmi_kind.plural, dag_kind.plural)
+        LOG.info("controller of site %s running (%s, %s; behaviour %s)", self.site.name, sqlmi_kind.plural,
+                 dag_kind.plural, self.behaviour.name)
 
     async def stop(self):
         if self.instances is not None:

@@ -13,6 +13,7 @@ import time
 from kubernetes.client.rest import ApiException
 
 from . import dag_spec, jsonfile
+from .behaviour import DEFAULT, PROFILES
 from .clock import now
 from .engine.database import PRIMARY, SECONDARY
 from .engine.link import FailoverError, LinkSpec
@@ -33,9 +34,10 @@ class Operation:
 
 
 class DagReconciler:
-    def __init__(self, gateway, kind, parse, instances, state_dir, timings):
+    def __init__(self, gateway, kind, parse, instances, state_dir, timings, behaviour=PROFILES[DEFAULT]):
         self.gateway, self.kind, self.parse = gateway, kind, parse
         self.instances, self.state_dir, self.timings = instances, state_dir, timings
+        self.behaviour = behaviour
         self.informer = None
         self.queue = None
         self.operations = {}  # DAG name -> Operation

@@ -8,6 +8,7 @@ from kubernetes.client.rest import ApiException
 
 from ..profiles import DATA_CONTROLLER_VERSION
 from . import instance_spec, jsonfile
+from .behaviour import DEFAULT, PROFILES
 from .clock import now
 from .engine.instance import InstanceRuntime
 
@@ -24,10 +25,11 @@ SECRET_RECHECK_SECONDS = 2.0
 
 
 class InstanceReconciler:
-    def __init__(self, gateway, kind, site, state_dir, cluster_ca, timings, partition):
+    def __init__(self, gateway, kind, site, state_dir, cluster_ca, timings, partition,
+                 behaviour=PROFILES[DEFAULT]):
         self.gateway, self.kind, self.site = gateway, kind, site
         self.state_dir, self.cluster_ca = state_dir, cluster_ca
-        self.timings, self.partition = timings, partition
+        self.timings, self.partition, self.behaviour = timings, partition, behaviour
         self.informer = None  # set by the controller
         self.runtimes = {}  # name -> InstanceRuntime
         self.on_runtime_change = lambda name: None  # the DAG reconciler listens
