@@ -135,6 +135,14 @@ home_role:
       C(primary).
   type: str
   choices: [primary, secondary]
+withdraw_abandoned_switch:
+  description:
+    - Whether this site's controller is known to accept C(primary) on update, as
+      M(arcdata.sqlmi.arc_dag)'s O(arcdata.sqlmi.arc_dag#module:withdraw_abandoned_switch) (a planned switch it
+      abandoned is then withdrawn and asked for again; otherwise the module fails naming the state and the manual
+      step).
+  type: bool
+  default: false
 """
 
 

@@ -6,12 +6,16 @@
 A `Condition.check(obj)` says (met, field, expected, seen) so a timeout can say exactly what was
 missing; `Condition.failed(obj)` recognises a terminal failure of the generation being waited for,
 which ends the wait at once with the controller's own explanation. A `Succeeded` or `Ready` left
-over from the previous generation never satisfies a wait: observedGeneration must have caught up.
+over from before a change never satisfies a wait for it: for an instance, status.observedGeneration must have
+caught up (Arc documents it for SqlManagedInstance); for a DAG side, whose status on real controllers carries no
+observedGeneration, the controller must have written its status since the change (dag_status.handled_since).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+from . import dag_status
 
 
 class Condition(object):
@@ -41,15 +45,20 @@ def _seen(obj, *fields):
 def instance_ready(generation):
     def check(obj):
         status = _status(obj)
-        met = obj is not None and status.get("state") == "Ready" and _observed(obj, generation)
+        met = obj is not None and _word(status.get("state")) == "ready" and _observed(obj, generation)
         return met, "status.state", "'Ready' for generation %s" % generation, _seen(obj, "state")
 
     def failed(obj):
         status = _status(obj)
-        if obj is not None and status.get("state") == "Error" and _observed(obj, generation):
+        if obj is not None and _word(status.get("state")) == "error" and _observed(obj, generation):
             return "the controller reports Error: %s" % (status.get("message") or "no message")
         return None
     return Condition("instance Ready", check, failed)
+
+
+def _word(value):
+    """A status word compared as `az` compares it: without regard to case."""
+    return str(value).lower() if value else None
 
 
 def _observed(obj, generation):
@@ -63,44 +72,71 @@ def deleted():
     return Condition("deleted", check)
 
 
-def dag_connected(generation):
-    """The DAG resource carried out `generation` and its link to the partner is up."""
+def dag_applied(written):
+    """The controller handled the write that returned `written` (dag_status.handled_since): it reports Succeeded,
+    or Failed with the link reported down (a side cannot connect before its partner's side exists, and some
+    controllers say Failed until it does; the caller warns with the controller's words). Any other Failed state for
+    it ends the wait with the controller's words, unless it is the transient Failed of a connected pair
+    (dag_status.transient_failure). `az ... dag create` likewise returns once the configuration is applied."""
+    handled = dag_status.handled_since(written)
+
     def check(obj):
-        status = _status(obj)
-        replicas = status.get("replicas") or []
-        connected = bool(replicas) and all(r.get("connectedState") == "CONNECTED" for r in replicas)
-        met = obj is not None and status.get("state") == "Succeeded" and _observed(obj, generation) and connected
+        met = handled(obj) and (dag_status.state(obj) == "succeeded" or link_down_failure(obj))
+        return met, "status.state", "'Succeeded' written by the controller after this change", dag_status.seen(obj)
+
+    def failed(obj):
+        if handled(obj) and dag_status.state(obj) == "failed" and not link_down_failure(obj) \
+                and not dag_status.transient_failure(obj):
+            return "the controller reports Failed: %s" % (dag_status.cause(obj) or "no message")
+        return None
+    return Condition("DAG change applied", check, failed)
+
+
+def link_down_failure(obj):
+    """A Failed state whose replicas say the link is down: the change was applied, the partner is not connected."""
+    return dag_status.state(obj) == "failed" and dag_status.link(obj) is False
+
+
+def dag_connected(written):
+    """dag_applied, and the link up where the controller reports it (every replica CONNECTED). Where it reports no
+    replicas the link's state is unknown: the wait ends once the change is applied, and the caller says the link
+    is unknown. A Failed state does not end this wait: a side reports it until its partner's side exists."""
+    handled = dag_status.handled_since(written)
+
+    def check(obj):
+        met = handled(obj) and dag_status.state(obj) == "succeeded" and dag_status.link(obj) is not False
         return (met, "status.state and status.replicas[].connectedState",
-                "'Succeeded' for generation %s with every replica CONNECTED" % generation,
-                _seen(obj, "state", "results") + "; connectedState %s" % (
-                    [r.get("connectedState") for r in replicas] or "not reported"))
+                "'Succeeded' after this change with every replica CONNECTED (where replicas are reported)",
+                dag_status.seen(obj))
     return Condition("DAG connected", check)
 
 
-def dag_settled(generation):
-    """The controller finished with `generation` (Succeeded or Failed), whatever the outcome."""
+def dag_settled(written):
+    """The controller finished with the write that returned `written`, Succeeded or Failed, whatever the outcome."""
+    handled = dag_status.handled_since(written)
+
     def check(obj):
-        status = _status(obj)
-        met = obj is not None and status.get("state") in ("Succeeded", "Failed") and _observed(obj, generation)
-        return met, "status.state", "'Succeeded' or 'Failed' for generation %s" % generation, _seen(obj, "state")
+        met = handled(obj) and dag_status.state(obj) in ("succeeded", "failed") and \
+            not dag_status.transient_failure(obj)
+        return met, "status.state", "'Succeeded' or 'Failed' written by the controller after this change", \
+            dag_status.seen(obj)
     return Condition("DAG settled", check)
 
 
-def dag_role(role, generation):
-    """status.role reached `role` ('Primary'/'Secondary') for `generation`; a Failed state for that
-    generation with another role ends the wait (e.g. a planned failover the controller abandoned)."""
+def dag_role(role, written):
+    """status.role reached `role` ('Primary'/'Secondary', any case) in a Succeeded status written after the write
+    that returned `written`; a Failed state written after it with another role ends the wait (e.g. a planned
+    failover the controller abandoned), the transient Failed of a connected pair apart."""
+    handled = dag_status.handled_since(written)
+
     def check(obj):
-        status = _status(obj)
-        met = (obj is not None and status.get("role") == role and status.get("state") == "Succeeded"
-               and _observed(obj, generation))
-        return met, "status.role", "%r (state Succeeded, generation %s)" % (role, generation), \
-            _seen(obj, "role", "state", "results")
+        met = handled(obj) and dag_status.role(obj) == role and dag_status.state(obj) == "succeeded"
+        return met, "status.role", "%r (state Succeeded, after this change)" % role, dag_status.seen(obj)
 
     def failed(obj):
-        status = _status(obj)
-        if obj is not None and status.get("state") == "Failed" and status.get("observedGeneration") == generation \
-                and status.get("role") != role:
-            return "the controller reports Failed: %s" % (status.get("results") or "no results")
+        if handled(obj) and dag_status.state(obj) == "failed" and dag_status.role(obj) != role \
+                and not dag_status.transient_failure(obj):
+            return "the controller reports Failed: %s" % (dag_status.cause(obj) or "no message")
         return None
     return Condition("DAG role %s" % role, check, failed)
 
@@ -117,7 +153,7 @@ def instance_certificate():
 
     def failed(obj):
         status = _status(obj)
-        if obj is not None and status.get("state") == "Error":
+        if obj is not None and _word(status.get("state")) == "error":
             return "the controller reports Error: %s" % (status.get("message") or "no message")
         return None
     return Condition("mirroring certificate published", check, failed)
@@ -139,12 +175,6 @@ def caught_up(obj, required=True):
     return obj is not None and _observed(obj, _generation(obj))
 
 
-def replicas_connected(obj):
-    """Every entry of status.replicas reports CONNECTED (and there is at least one)."""
-    replicas = _status(obj).get("replicas") or []
-    return bool(replicas) and all(r.get("connectedState") == "CONNECTED" for r in replicas)
-
-
 def instance_ready_for_its_generation():
     """instance_ready for whatever generation the object carries when it is seen: Ready once the controller caught
     up with it; Error for that generation ends the wait with the controller's message."""
@@ -162,39 +192,37 @@ def ready_for_its_generation(obj):
     return instance_ready_for_its_generation().check(obj)[0]
 
 
-def _succeeded(obj):
-    return str(_status(obj).get("state") or "").lower() == "succeeded"
-
-
 def dag_linked_for_its_generation():
     """A DAG side that carried out its current generation (observedGeneration where the resource reports one),
-    Succeeded, with every replica CONNECTED. A Failed state does not end the wait: a new side reports Failed until
-    its partner's side exists, then connects (see dag_connected)."""
+    Succeeded, with every replica CONNECTED where replicas are reported (see linked_for_its_generation for the link
+    that is not reported). A Failed state does not end the wait: a new side reports Failed until its partner's side
+    exists, then connects."""
     def check(obj):
-        status = _status(obj)
-        met = obj is not None and _succeeded(obj) and caught_up(obj, required=False) and replicas_connected(obj)
+        met = linked_for_its_generation(obj) is not False
         return (met, "status.state and status.replicas[].connectedState",
-                "'Succeeded' for its generation with every replica CONNECTED",
-                _seen(obj, "state", "results") + ("; connectedState %s" % (
-                    [r.get("connectedState") for r in status.get("replicas") or []] or "not reported")
-                    if obj is not None else ""))
+                "'Succeeded' for its generation with every replica CONNECTED (where replicas are reported)",
+                dag_status.seen(obj))
     return Condition("DAG side linked", check)
 
 
 def linked_for_its_generation(obj):
-    """Whether a DAG side is Succeeded for its current generation and connected (arc_dag_info's `linked`)."""
-    return dag_linked_for_its_generation().check(obj)[0]
+    """arc_dag_info's `linked`: True when the side is Succeeded for its current generation and every replica is
+    CONNECTED; None when it is Succeeded for it but the controller reports no replicas (the link's state is
+    unknown, never assumed up); False otherwise."""
+    if not (dag_status.state(obj) == "succeeded" and caught_up(obj, required=False)):
+        return False
+    return dag_status.link(obj)
 
 
 def dag_role_for_its_generation(role):
-    """status.role is `role` ('Primary' or 'Secondary') and the side is Succeeded for its current generation
-    (observedGeneration where reported). The side a reader watches is usually changed by its partner's controller
-    (a promotion after the partner's switch), so no state of it ends the wait early: only the role, or the time."""
+    """status.role is `role` ('Primary' or 'Secondary', any case) and the side is Succeeded for its current
+    generation (observedGeneration where reported). The side a reader watches is usually changed by its partner's
+    controller (a promotion after the partner's switch), so no state of it ends the wait early: only the role, or
+    the time."""
     def check(obj):
-        status = _status(obj)
-        met = obj is not None and status.get("role") == role and _succeeded(obj) and caught_up(obj, required=False)
-        return met, "status.role", "%r (state Succeeded for its generation)" % role, \
-            _seen(obj, "role", "state", "results")
+        met = obj is not None and dag_status.role(obj) == role and dag_status.state(obj) == "succeeded" and \
+            caught_up(obj, required=False)
+        return met, "status.role", "%r (state Succeeded for its generation)" % role, dag_status.seen(obj)
     return Condition("DAG role %s" % role, check)
 
 

@@ -221,6 +221,7 @@ PAIR_SITE_ARGS = dict(
     dag_resource=dict(type="str", required=True),
     instance=dict(type="str"),
     home_role=dict(type="str", choices=["primary", "secondary"]),
+    withdraw_abandoned_switch=dict(type="bool", default=False),
 )
 
 

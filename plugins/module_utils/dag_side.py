@@ -18,7 +18,7 @@ import copy
 import datetime
 import time
 
-from . import certificates, conditions, dag_spec
+from . import certificates, conditions, dag_spec, dag_status
 from .errors import ArcError, InvalidInput
 from .resources import SQL_MANAGED_INSTANCE
 from .waiting import wait_for
@@ -30,6 +30,17 @@ ABANDONED = ("%s on %s: an earlier role change was abandoned by the controller, 
 # change is the site's own, so once the controller settled its generation in any state it is not pending any more
 SETTLED_WITHOUT_EFFECT = {"secondary": ("failed",), "force-secondary": ("failed", "succeeded"),
                           "force-primary-allow-data-loss": ("failed", "succeeded")}
+# What to do when the controller is not known to accept `primary` on update (the Arc CLI never writes it there).
+NOT_WITHDRAWN = (". The controller does not act again on an unchanged spec.role, so the change cannot simply be asked "
+                 "for again. Where this controller accepts `primary` on update, set withdraw_abandoned_switch=true: "
+                 "`primary` is written back (nothing changes on the databases) and the change asked for anew. "
+                 "Otherwise, once the partner and the link are healthy, recreate this site's DAG resource with role "
+                 "primary (state=absent, then present with role=primary; the partner's resource is left as it is) "
+                 "and ask for the change again")
+LINK_UNKNOWN = ("%s on %s: the controller reports no status.replicas, so whether the link to the partner is up is "
+                "unknown (not assumed): check it with the controller's own tools")
+LINK_DOWN = ("%s on %s: the change is applied, but the controller reports Failed with the link to the partner down "
+             "(%s); a side connects once its partner's side exists and answers")
 ROLE_AFTER = {"planned failover": "Secondary", "forced demotion": "Secondary", "forced failover": "Primary"}
 
 
@@ -40,15 +51,20 @@ def utc_now():
 class DagSide(object):
     """The DAG resource `name` on `site` (site.py).
 
-    `wait`/`wait_timeout` as the modules' options; `heartbeat` runs while waiting (the DR lock's renewal);
-    `warn(text)` reports a warning; `check_mode` sends writes as dry runs and does not wait; `diff` adds the spec
-    before and after to the result."""
+    `wait`/`wait_timeout` as the modules' options, and `wait_condition` what a write that is not a role change
+    waits for: "applied" (the controller has applied it) or "connected" (and the link is up, where the controller
+    reports it); `heartbeat` runs while waiting (the DR lock's renewal); `warn(text)` reports a warning;
+    `check_mode` sends writes as dry runs and does not wait; `diff` adds the spec before and after to the result;
+    `withdraw_abandoned` allows writing `primary` back over a planned switch the controller abandoned (only for a
+    controller known to accept `primary` on update)."""
 
     def __init__(self, site, name, api_kind="auto", api_version=None, check_mode=False, wait=True,
-                 wait_timeout=600, heartbeat=None, warn=None, diff=False):
+                 wait_timeout=600, heartbeat=None, warn=None, diff=False, wait_condition="applied",
+                 withdraw_abandoned=False):
         self.site, self.name = site, name
         self.layout, self.dags = site.dag_resources(api_kind, api_version, name)
         self.check_mode, self.wait, self.wait_timeout = check_mode, wait, wait_timeout
+        self.wait_condition, self.withdraw_abandoned = wait_condition, withdraw_abandoned
         self.heartbeat, self.diff = heartbeat, diff
         self.warn = warn or (lambda text: None)
         self.result = {}
@@ -94,13 +110,28 @@ class DagSide(object):
         self.result["changed"] = True
         self._diff({}, body["spec"])
         if self.wait and not self.check_mode:
-            obj = self.wait_until(conditions.dag_connected(obj["metadata"]["generation"]), obj)
+            obj = self._wait_for_change(obj)
         return self._report(obj, None)
+
+    def _wait_for_change(self, written):
+        """Wait for a write that is not a role change, as wait_condition asks; a link the controller does not report
+        is said to be unknown."""
+        if self.wait_condition != "connected":
+            obj = self.wait_until(conditions.dag_applied(written), written)
+            if conditions.link_down_failure(obj):
+                self.warn(LINK_DOWN % (self.dags.describe(self.name), self.site.label, dag_status.cause(obj)))
+            return obj
+        obj = self.wait_until(conditions.dag_connected(written), written)
+        if dag_status.link(obj) is None:
+            self.warn(LINK_UNKNOWN % (self.dags.describe(self.name), self.site.label))
+        return obj
 
     def _update(self, existing, wanted):
         existing = self._settled(existing)
         abandoned = self._abandoned(existing, wanted.get("role"))
         if abandoned:
+            if not self.withdraw_abandoned:
+                raise ArcError(abandoned + NOT_WITHDRAWN, site=self.site.label, object=self.dags.describe(self.name))
             if self.check_mode:
                 self.warn(abandoned + "; check mode: not withdrawn")
                 self.result["changed"] = True
@@ -123,10 +154,8 @@ class DagSide(object):
             if self.result["changed"]:
                 self._diff(existing.get("spec"), obj.get("spec"))
         if self.result["changed"] and self.wait and not self.check_mode:
-            generation = obj["metadata"]["generation"]
-            condition = conditions.dag_role(ROLE_AFTER[action], generation) if action else \
-                conditions.dag_connected(generation)
-            obj = self.wait_until(condition, obj)
+            obj = self.wait_until(conditions.dag_role(ROLE_AFTER[action], obj), obj) if action else \
+                self._wait_for_change(obj)
         result = self._report(obj, previous_role)
         if action and started and not self.check_mode:
             result["failover"] = {"action": action, "from_role": previous_role, "to_role": result["role"],
@@ -149,7 +178,7 @@ class DagSide(object):
         generation = obj["metadata"].get("generation")
         if status.get("observedGeneration") in (None, generation) or self.check_mode or not self.wait:
             return obj
-        return self.wait_until(conditions.dag_settled(generation), obj)
+        return self.wait_until(conditions.dag_settled(obj), obj)
 
     def _abandoned(self, existing, desired):
         """A role change asked for earlier that the controller finished with without carrying it out (a planned switch
@@ -162,7 +191,7 @@ class DagSide(object):
         if not self.wait or desired is None or desired != spec_role:
             return None
         action, unused = dag_spec.role_action(desired, status.get("role"))
-        if not action or str(status.get("state") or "").lower() not in SETTLED_WITHOUT_EFFECT.get(desired, ()):
+        if not action or dag_status.state(existing) not in SETTLED_WITHOUT_EFFECT.get(desired, ()):
             return None
         return ABANDONED % (self.name, self.site.label, spec_role, status.get("role"), status.get("state"))
 
@@ -174,9 +203,9 @@ class DagSide(object):
         self.site.check_data_controller()
         role = (existing.get("status") or {}).get("role")
         obj = self.dags.patch(self.name, {"spec": dag_spec.to_spec({"role": str(role).lower()}, self.layout)})
-        obj = self.wait_until(conditions.dag_settled(obj["metadata"]["generation"]), obj)
+        obj = self.wait_until(conditions.dag_settled(obj), obj)
         status = obj.get("status") or {}
-        if status.get("state") != "Succeeded" or status.get("role") != role:
+        if dag_status.state(obj) != "succeeded" or dag_status.role(obj) != dag_status.role(existing):
             raise ArcError(
                 "arc_dag %s on %s: the role change the controller did not carry out could not be withdrawn (state %s, "
                 "role %s: %s). Check the partner and the link, then retry with role=force-secondary (demotes at once; "

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from . import certificates, conditions, dag_spec, handover
+from . import certificates, conditions, dag_spec, dag_status, handover
 
 
 def summarize(obj, layout):
@@ -24,11 +24,12 @@ def summarize(obj, layout):
         "remote_mirroring_url": fields["remote_mirroring_url"],
         "sync_mode": (fields["sync_mode"] or "async").lower(),
         "spec_role": fields["role"],
-        "role": status.get("role"),
+        "role": dag_status.role(obj),
         "state": status.get("state"),
         "status_results": status.get("results"),
+        "message": status.get("message"),
         "health": status.get("healthState"),
-        "connected": conditions.replicas_connected(obj),
+        "connected": dag_status.link(obj),
         "linked": conditions.linked_for_its_generation(obj),
         "replicas": status.get("replicas") or [],
         "partner_certificate": certificates.facts(fields["remote_mirroring_cert"]),

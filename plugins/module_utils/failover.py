@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import connection, dag_summary, failover_plan, handover
 from .conditions import dag_linked_for_its_generation, dag_role_for_its_generation
+from .pair_sites import link_unknown
 from .dag_side import DagSide
 from .dr_lock import DrLock, LockHeld
 from .errors import ArcError
@@ -142,7 +143,8 @@ class Failover(object):
         try:
             side = DagSide(site, options["dag_resource"], self.params["api_kind"], self.params["api_version"],
                            check_mode=self.check_mode, wait=True, wait_timeout=self.params["wait_timeout"],
-                           warn=self.warn, diff=self.diff)
+                           warn=self.warn, diff=self.diff,
+                           withdraw_abandoned=bool(options.get("withdraw_abandoned_switch")))
             obj = side.read()
         except ArcError as exc:  # the site does not answer, or serves no DAG kind
             return SiteHandle(pair_site(error=exc.message))
@@ -178,6 +180,9 @@ class Failover(object):
                            to_site=transition.to_site.name if transition.to_site else None)
         if transition.nothing_to_do:
             return "succeeded", transition.nothing_to_do
+        if self.params["mode"] in ("planned", "failback"):
+            for note in link_unknown(sites):
+                self.warn(note)
         lock = self._lock(transition)
         self.result["lock"] = self._timed("take the DR lock", lambda: self._take(lock), transition.lock_site.name)
         self.result["changed"] = True

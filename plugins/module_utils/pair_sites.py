@@ -68,11 +68,24 @@ def dag_problems(sites):
         if site.dag is None:
             found.append("%s: it has no DAG resource %r (arc_dag_resource in the inventory, sites[].dag_resource of "
                          "the failover module; dr_setup creates it)" % (site.label, site.dag_resource))
-        elif not site.dag.get("connected") or str(site.dag.get("health") or "").upper() != "OK":
+        elif site.dag.get("connected") is False or _unhealthy(site.dag.get("health")):
             found.append("%s: DAG resource %s is not connected and healthy (state %s, health %s: %s)" % (
                 site.label, site.dag.get("name"), site.dag.get("state"), site.dag.get("health"),
-                site.dag.get("status_results") or "no results"))
+                site.dag.get("message") or site.dag.get("status_results") or "no results"))
     return found
+
+
+def _unhealthy(health):
+    """A healthState that is reported and is not OK (controllers that do not report it leave it unknown)."""
+    return health is not None and str(health).upper() not in ("OK", "HEALTHY")
+
+
+def link_unknown(sites):
+    """The sites whose controller reports neither the link (status.replicas) nor its health: the failover goes on
+    (the controller refuses a planned switch it cannot make without loss), and says that it could not check."""
+    return ["%s: DAG resource %s reports no status.replicas or healthState, so the link could not be checked before "
+            "the switch; the controller's own check decides" % (s.label, s.dag.get("name"))
+            for s in sites if s.reachable and s.dag is not None and s.dag.get("connected") is None]
 
 
 def health_problems(sites):

@@ -22,13 +22,20 @@ description:
     during a switch), so asking for C(secondary) on a site that is already Secondary changes nothing, and
     O(role=primary) on an existing resource is an error, since promotion comes from demoting the partner, or forcing.
   - Waits, by watching the resource, until the controller has carried out the change. That is, until C(status.role)
-    reached the target for the new generation, or, for a creation or a change of other fields, until the link to
-    the partner is up.
+    reached the target in a status the controller wrote after the change, or, for a creation or a change of other
+    fields, until the controller reports the change applied (O(wait_condition=applied), as C(az ... dag create)
+    returns) or also the link to the partner up (O(wait_condition=connected)).
+  - Completion is judged from what every Arc controller writes. C(status.observedGeneration) where the resource
+    reports it, and otherwise a status written since the change; C(state) and C(role) compared without regard to
+    case; the link from C(status.replicas) where reported, and said to be unknown otherwise; the cause of a failure
+    from C(status.message) and C(status.results).
   - A planned switch the controller abandoned (the link went down during it) leaves C(spec.role=secondary) on a
-    site still Primary, and the controller does not act again on an unchanged spec. Asking for O(role=secondary)
-    again (with O(wait=true)) first withdraws the abandoned request by writing C(primary) back, waits until the
-    controller has settled that, then asks for the switch anew, with a warning. Arc's documentation does not say
-    whether its controller accepts C(primary) on update; where it does not, the module fails with advice.
+    site still Primary, and the controller does not act again on an unchanged spec. The Arc CLI never writes
+    C(primary) on update and Arc does not document whether its controller accepts it, so by default the module
+    fails, naming the state and the manual step. With O(withdraw_abandoned_switch=true) (for a controller known to
+    accept it) asking for O(role=secondary) again (with O(wait=true)) first withdraws the abandoned request by
+    writing C(primary) back, waits until the controller has settled that, then asks for the switch anew, with a
+    warning.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
@@ -90,6 +97,26 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  wait_condition:
+    description:
+      - What O(wait=true) waits for after a creation or a change that is not a role change.
+      - C(applied) waits until the controller reports the change applied (C(Succeeded) written after it). The side
+        of a new DAG cannot connect before its partner's side exists, so this is what a first site's creation waits
+        for.
+      - C(connected) waits, in addition, until every replica in C(status.replicas) is C(CONNECTED). A controller
+        that reports no replicas leaves the link's state unknown; the module then returns once the change is
+        applied, with a warning that says so.
+      - A role change always waits for the new role.
+    type: str
+    choices: [applied, connected]
+    default: applied
+  withdraw_abandoned_switch:
+    description:
+      - Whether to withdraw a planned switch the controller abandoned by writing C(primary) back before asking for
+        it again. Set it only for a controller known to accept C(primary) on update; otherwise the module fails
+        with the state and the manual step.
+    type: bool
+    default: false
   dr_lock:
     description:
       - The DR lock (see M(arcdata.sqlmi.arc_dr_lock)) the caller holds on this site. While the module waits, it
@@ -226,6 +253,8 @@ def argument_spec():
         role=dict(type="str", choices=dag_spec.ROLES),
         sync_mode=dict(type="str", choices=dag_spec.SYNC_MODES),
         state=dict(type="str", default="present", choices=["present", "absent"]),
+        wait_condition=dict(type="str", default="applied", choices=["applied", "connected"]),
+        withdraw_abandoned_switch=dict(type="bool", default=False),
         dr_lock=dict(type="dict", options=dict(
             name=dict(type="str", required=True),
             holder=dict(type="str", required=True),
@@ -271,7 +300,9 @@ def run(arc):
         if held and not arc.check_mode else None
     side = DagSide(arc.current_site, params["name"], params["api_kind"], params["api_version"],
                    check_mode=arc.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"],
-                   heartbeat=heartbeat, warn=arc.module.warn, diff=arc.module._diff)  # pylint: disable=protected-access
+                   heartbeat=heartbeat, warn=arc.module.warn, diff=arc.module._diff,  # pylint: disable=protected-access
+                   wait_condition=params["wait_condition"],
+                   withdraw_abandoned=params["withdraw_abandoned_switch"])
     if params["state"] == "absent":
         return side.absent()
     return side.present(wanted_fields(params), cert_file=params.get("remote_mirroring_cert_file"))

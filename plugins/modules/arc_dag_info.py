@@ -45,8 +45,9 @@ options:
         C(Succeeded) left over from before a change does not count (no real C(FailoverGroup) dump shows
         C(observedGeneration); where it is absent, the state is taken as it is). States compare case-insensitively.
       - C(connected) - C(status.state) is C(Succeeded) and every C(status.replicas[].connectedState) is C(CONNECTED)
-        (what RV(dags[].linked) reports). A C(Failed) state does not end the wait, as a new side reports it until its
-        partner's side exists.
+        (what RV(dags[].linked) reports). A controller that reports no C(status.replicas) leaves the link's state
+        unknown: the wait then ends at C(Succeeded), with RV(dags[].linked) null and a warning. A C(Failed) state
+        does not end the wait, as a new side reports it until its partner's side exists.
       - C(primary) or C(secondary) - C(status.role) is C(Primary) (or C(Secondary)) and C(status.state) is
         C(Succeeded). For a side whose role the partner's controller changes (the other site of a planned
         failover), so no state ends the wait early; only the role, the site, or the time.
@@ -107,7 +108,8 @@ dags:
       description: C(spec.role), which the partner's controller may have rewritten during a switch.
       type: str
     role:
-      description: C(status.role), the role this side actually has (C(Primary), C(Secondary)).
+      description: C(status.role), the role this side actually has (C(Primary), C(Secondary), C(Unknown)), whatever
+        case the controller writes it in.
       type: str
     state:
       description: C(status.state).
@@ -116,16 +118,23 @@ dags:
       description: C(status.results), empty on success, the controller's explanation otherwise (named as in
         M(arcdata.sqlmi.arc_dag), where Ansible reserves C(results)).
       type: str
+    message:
+      description: C(status.message), the controller's explanation where it writes one there.
+      type: str
+      version_added: 2.0.0
     health:
       description: C(status.healthState).
       type: str
     connected:
-      description: Whether every replica entry reports C(CONNECTED) (and there is at least one).
+      description:
+        - Whether every replica entry reports C(CONNECTED); null when the controller reports no replicas (the
+          link's state is then unknown).
       type: bool
     linked:
       description:
         - Whether this side is C(Succeeded) for its current generation (where it reports C(observedGeneration))
-          and every replica is C(CONNECTED), the rule O(wait_condition=connected) waits for.
+          and every replica is C(CONNECTED), the rule O(wait_condition=connected) waits for; null when it is
+          C(Succeeded) for it but the controller reports no replicas (the link's state is unknown, not assumed up).
       type: bool
       version_added: 2.0.0
     replicas:
@@ -173,6 +182,11 @@ def run(arc):
     result = {"changed": False, "api_kind": layout, "api_version": dags.version}
     found = read_for_info(dags, arc.params, arc.check_mode, conditions.DAG_WAIT_CONDITIONS, result)
     result["dags"] = [summarize(o, layout) for o in found]
+    waited_for_the_link = arc.params["wait"] and arc.params["wait_condition"] == "connected" and not arc.check_mode
+    if waited_for_the_link and result["dags"] and result["dags"][0]["linked"] is None:
+        arc.module.warn("%s: %s reports no status.replicas, so whether its link to the partner is up is unknown "
+                        "(not assumed): check it with the controller's own tools" % (arc.site, dags.describe(
+                            arc.params["name"])))
     return result
 
 
