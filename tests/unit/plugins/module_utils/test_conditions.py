@@ -73,89 +73,140 @@ def test_instance_ready_not_failed(status):
     assert conditions.instance_ready(3).failed(None) is None
 
 
-# -- dag_connected ------------------------------------------------------------------------------
+# -- DAG writes: judged from what every controller writes (rich, the 2022 dumps, the 2025 model) ---------------
+# `written` is the object the write returned; a later object is what the watch delivers.
 
-def test_dag_connected_met():
-    condition = conditions.dag_connected(3)
-    met, field, expected, seen = condition.check(obj(state="Succeeded", observedGeneration=3, replicas=CONNECTED))
-    assert met
-    assert field == "status.state and status.replicas[].connectedState"
-    assert expected == "'Succeeded' for generation 3 with every replica CONNECTED"
-    assert "['CONNECTED', 'CONNECTED']" in seen
+def written(generation=3, **status):
+    return obj(generation, **status)
 
 
-@pytest.mark.parametrize("status", [
-    {"state": "Succeeded", "observedGeneration": 2, "replicas": CONNECTED},  # stale Succeeded
-    {"state": "Succeeded", "replicas": CONNECTED},
-    {"state": "Updating", "observedGeneration": 3, "replicas": CONNECTED},
-    {"state": "Succeeded", "observedGeneration": 3, "replicas": []},
-    {"state": "Succeeded", "observedGeneration": 3},
-    {"state": "Succeeded", "observedGeneration": 3,
-     "replicas": [{"connectedState": "CONNECTED"}, {"connectedState": "DISCONNECTED"}]},
+OLD = {"state": "Succeeded", "role": "Primary", "results": "", "lastUpdateTime": "2026-12-07T10:00:00Z"}
+
+
+def later(generation=3, **status):
+    status.setdefault("lastUpdateTime", "2026-12-07T10:00:05Z")
+    return obj(generation, **status)
+
+
+@pytest.mark.parametrize("after", [
+    later(state="Succeeded", role="Primary", observedGeneration=3),  # rich: observedGeneration caught up
+    later(state="Succeeded", role="Primary"),  # 2022: a status written since, no observedGeneration
+    later(state="succeeded", role="primary"),  # any case
+    later(state="Succeeded", role="Primary", replicas=[{"connectedState": "DISCONNECTED"}]),  # applied, not linked
 ])
-def test_dag_connected_not_met(status):
-    assert not conditions.dag_connected(3).check(obj(**status))[0]
+def test_dag_applied_met_by_a_succeeded_status_written_after_the_change(after):
+    condition = conditions.dag_applied(written(**OLD))
+    assert condition.check(after)[0]
+    assert condition.failed(after) is None
+
+
+@pytest.mark.parametrize("after", [
+    obj(3, **OLD),  # the status the write returned: nothing handled yet
+    later(state="Succeeded", role="Primary", observedGeneration=2),  # observedGeneration reported and behind
+    later(state="Updating", role="Primary"),
+    None,
+])
+def test_dag_applied_not_met_before_the_controller_handled_the_change(after):
+    condition = conditions.dag_applied(written(**OLD))
+    assert not condition.check(after)[0]
+    assert condition.failed(after) is None
+
+
+def test_a_new_object_is_handled_once_it_has_any_status():
+    condition = conditions.dag_applied(written())
+    assert not condition.check(obj(3))[0]
+    assert condition.check(later(state="Succeeded"))[0]
+
+
+def test_dag_applied_ends_on_a_failure_with_the_controllers_words():
+    condition = conditions.dag_applied(written(**OLD))
+    assert condition.failed(later(state="Failed", role="Primary", message="the certificate is not PEM",
+                                  results="Completed with Failed state for DistributedAgStateMachine")) == \
+        "the controller reports Failed: the certificate is not PEM; Completed with Failed state for " \
+        "DistributedAgStateMachine"
+    assert condition.failed(later(state="FAILED")) == "the controller reports Failed: no message"
+
+
+def test_dag_applied_takes_a_failed_state_with_the_link_down_for_applied():
+    """Some controllers say Failed until the partner's side exists: the change is applied, the link is down."""
+    down = later(state="Failed", results="partner unreachable", replicas=[{"connectedState": "DISCONNECTED"}])
+    condition = conditions.dag_applied(written())
+    assert condition.check(down)[0] and condition.failed(down) is None
+    assert conditions.link_down_failure(down)
+
+
+def test_the_transient_failed_of_a_connected_pair_ends_nothing():
+    """The 2025 sample: state Failed and role Unknown while both replicas are CONNECTED and HEALTHY."""
+    transient = later(state="Failed", role="Unknown", replicas=CONNECTED)
+    for condition in (conditions.dag_applied(written(**OLD)), conditions.dag_role("Secondary", written(**OLD)),
+                      conditions.dag_settled(written(**OLD))):
+        assert not condition.check(transient)[0]
+        assert condition.failed(transient) is None
+
+
+@pytest.mark.parametrize("after, met", [
+    (later(state="Succeeded", replicas=CONNECTED), True),
+    (later(state="Succeeded", observedGeneration=3, replicas=CONNECTED), True),
+    (later(state="Succeeded"), True),  # no replicas reported: the link is unknown, the caller says so
+    (later(state="Succeeded", replicas=[{"connectedState": "CONNECTED"}, {"connectedState": "DISCONNECTED"}]), False),
+    (later(state="Failed", results="partner missing", replicas=[{"connectedState": "DISCONNECTED"}]), False),
+    (obj(3, **OLD), False),
+])
+def test_dag_connected(after, met):
+    condition = conditions.dag_connected(written(**OLD))
+    assert condition.check(after)[0] is met
+    # a side reports Failed until its partner's side exists: no state ends this wait
+    assert condition.failed(after) is None
 
 
 def test_dag_connected_seen_says_what_is_missing():
-    seen = conditions.dag_connected(3).check(obj(state="Updating", observedGeneration=2))[3]
-    assert seen == "state='Updating', results=None (observedGeneration 2 of 3); connectedState not reported"
-    assert conditions.dag_connected(3).check(None)[3].startswith("the object does not exist")
-
-
-def test_dag_connected_waits_through_a_failed_link_that_may_still_connect():
-    """A new DAG half reports Failed while its partner's half does not exist yet, and Succeeded once the partner
-    appears (same generation): dag_connected does not treat that Failed as the end of the wait."""
-    condition = conditions.dag_connected(3)
-    failed = obj(state="Failed", observedGeneration=3, results="the partner endpoint does not answer")
-    assert condition.failed(failed) is None
-    assert not condition.check(failed)[0]
-    assert condition.check(obj(state="Succeeded", observedGeneration=3, replicas=CONNECTED))[0]
-
-
-def test_dag_connected_not_failed_by_a_previous_generation():
-    condition = conditions.dag_connected(3)
-    assert condition.failed(obj(state="Failed", observedGeneration=2, results="old")) is None
-    assert condition.failed(obj(state="Updating", observedGeneration=3)) is None
-    assert condition.failed(obj(state="Succeeded", observedGeneration=3, replicas=CONNECTED)) is None
-    assert condition.failed(None) is None
+    seen = conditions.dag_connected(written(**OLD)).check(later(state="Updating", observedGeneration=2))[3]
+    assert seen == "state='Updating', role=None; connectedState not reported (observedGeneration 2 of 3)"
+    assert conditions.dag_connected(written()).check(None)[3] == "the object does not exist"
 
 
 # -- dag_role -----------------------------------------------------------------------------------
 
 def test_dag_role_met():
-    condition = conditions.dag_role("Secondary", 4)
-    met, field, expected, seen = condition.check(obj(4, role="Secondary", state="Succeeded", observedGeneration=4))
+    condition = conditions.dag_role("Secondary", written(4, **OLD))
+    met, field, expected, seen = condition.check(later(4, role="Secondary", state="Succeeded"))
     assert met
     assert field == "status.role"
-    assert expected == "'Secondary' (state Succeeded, generation 4)"
-    assert seen.startswith("role='Secondary', state='Succeeded', results=None")
+    assert expected == "'Secondary' (state Succeeded, after this change)"
+    assert seen.startswith("state='Succeeded', role='Secondary'")
+    assert condition.check(later(4, role="SECONDARY", state="succeeded", observedGeneration=4))[0]
 
 
 @pytest.mark.parametrize("status", [
-    {"role": "Secondary", "state": "Succeeded", "observedGeneration": 3},  # stale Succeeded
-    {"role": "Primary", "state": "Succeeded", "observedGeneration": 4},
-    {"role": "Secondary", "state": "Updating", "observedGeneration": 4},
-    {"role": "Secondary", "state": "Succeeded"},
-    {"role": "secondary", "state": "Succeeded", "observedGeneration": 4},
+    {"role": "Secondary", "state": "Succeeded", "observedGeneration": 3},  # observedGeneration behind
+    {"role": "Primary", "state": "Succeeded"},
+    {"role": "Secondary", "state": "Updating"},
 ])
 def test_dag_role_not_met(status):
-    assert not conditions.dag_role("Secondary", 4).check(obj(4, **status))[0]
+    assert not conditions.dag_role("Secondary", written(4, **OLD)).check(later(4, **status))[0]
 
 
-def test_dag_role_not_met_by_a_missing_object():
-    assert not conditions.dag_role("Primary", 1).check(None)[0]
+def test_dag_role_not_met_by_the_status_the_write_returned_or_a_missing_object():
+    condition = conditions.dag_role("Primary", written(4, **OLD))
+    assert not condition.check(obj(4, **OLD))[0]  # Primary and Succeeded, but from before the change
+    assert not condition.check(None)[0]
 
 
-def test_dag_role_failed_for_the_awaited_generation_only():
-    condition = conditions.dag_role("Secondary", 4)
-    failure = condition.failed(obj(4, role="Primary", state="Failed", observedGeneration=4,
-                                   results="the partner is not synchronized"))
+def test_dag_role_failed_after_the_change_only():
+    condition = conditions.dag_role("Secondary", written(4, **OLD))
+    failure = condition.failed(later(4, role="Primary", state="Failed", results="the partner is not synchronized"))
     assert failure == "the controller reports Failed: the partner is not synchronized"
-    assert "no results" in condition.failed(obj(4, role="Primary", state="Failed", observedGeneration=4))
-    assert condition.failed(obj(4, role="Primary", state="Failed", observedGeneration=3, results="old")) is None
-    assert condition.failed(obj(4, role="Primary", state="Updating", observedGeneration=4)) is None
+    assert "no message" in condition.failed(later(4, role="Primary", state="Failed"))
+    assert condition.failed(later(4, role="Primary", state="Failed", observedGeneration=3, results="old")) is None
+    assert condition.failed(later(4, role="Primary", state="Updating")) is None
     assert condition.failed(None) is None
+
+
+def test_dag_settled():
+    condition = conditions.dag_settled(written(4, **dict(OLD, state="Updating")))
+    assert condition.check(later(4, state="Failed", role="Primary"))[0]
+    assert condition.check(later(4, state="succeeded", role="Primary"))[0]
+    assert not condition.check(later(4, state="Updating", role="Primary"))[0]
 
 
 # -- instance_certificate -----------------------------------------------------------------------
@@ -258,16 +309,19 @@ def test_instance_absent_condition():
     ({"state": "succeeded", "observedGeneration": 3, "replicas": CONNECTED}, True),  # compared case-insensitively
     # no real FailoverGroup reports observedGeneration: where it is absent the state is taken as it is
     ({"state": "Succeeded", "replicas": CONNECTED}, True),
+    # no replicas reported (the 2022 dumps): the link is unknown, never assumed up
+    ({"state": "Succeeded", "observedGeneration": 3}, None),
+    ({"state": "Succeeded", "replicas": []}, None),
     ({"state": "Succeeded", "observedGeneration": 2, "replicas": CONNECTED}, False),  # stale Succeeded
     ({"state": "Updating", "observedGeneration": 3, "replicas": CONNECTED}, False),
     ({"state": "Failed", "observedGeneration": 3, "replicas": CONNECTED}, False),
-    ({"state": "Succeeded", "observedGeneration": 3, "replicas": []}, False),
     ({"state": "Succeeded", "observedGeneration": 3,
       "replicas": [{"connectedState": "CONNECTED"}, {"connectedState": "DISCONNECTED"}]}, False),
 ])
 def test_linked_for_its_generation(status, linked):
     assert conditions.linked_for_its_generation(obj(3, **status)) is linked
-    assert conditions.DAG_WAIT_CONDITIONS["connected"]().check(obj(3, **status))[0] is linked
+    # the wait for `connected` ends when linked, and when the controller cannot say (the module then warns)
+    assert conditions.DAG_WAIT_CONDITIONS["connected"]().check(obj(3, **status))[0] is (linked is not False)
 
 
 def test_dag_connected_condition_names_the_fields_and_what_was_seen():
@@ -276,9 +330,9 @@ def test_dag_connected_condition_names_the_fields_and_what_was_seen():
         {"connectedState": "DISCONNECTED"}, {"connectedState": "DISCONNECTED"}]))
     assert not met
     assert field == "status.state and status.replicas[].connectedState"
-    assert expected == "'Succeeded' for its generation with every replica CONNECTED"
-    assert seen == "state='Succeeded', results=None (observedGeneration 3 of 3); connectedState " \
-                   "['DISCONNECTED', 'DISCONNECTED']"
+    assert expected == "'Succeeded' for its generation with every replica CONNECTED (where replicas are reported)"
+    assert seen == "state='Succeeded', role=None; connectedState ['DISCONNECTED', 'DISCONNECTED'] " \
+                   "(observedGeneration 3 of 3)"
     assert condition.check(None)[3] == "the object does not exist"
     # a Failed side may still connect once its partner's side exists: it does not end the wait
     assert condition.failed(obj(3, state="Failed", observedGeneration=3, results="partner missing")) is None
@@ -290,12 +344,13 @@ def test_dag_role_conditions(name, role):
     other = "Secondary" if role == "Primary" else "Primary"
     assert condition.check(obj(4, role=role, state="Succeeded", observedGeneration=4))[0]
     assert condition.check(obj(4, role=role, state="Succeeded"))[0]
+    assert condition.check(obj(4, role=role.upper(), state="SUCCEEDED"))[0]  # any case
     assert not condition.check(obj(4, role=role, state="Succeeded", observedGeneration=3))[0]
     assert not condition.check(obj(4, role=role, state="Updating", observedGeneration=4))[0]
     assert not condition.check(obj(4, role=other, state="Succeeded", observedGeneration=4))[0]
     met, field, expected, seen = condition.check(obj(4, role=other, state="Failed", observedGeneration=4))
     assert (field, expected) == ("status.role", "%r (state Succeeded for its generation)" % role)
-    assert seen.startswith("role=%r, state='Failed'" % other)
+    assert seen.startswith("state='Failed', role=%r" % other)
     # the watched side is changed by its partner's controller: none of its states ends the wait early
     assert condition.failed(obj(4, role=other, state="Failed", observedGeneration=4, results="x")) is None
 
@@ -305,13 +360,16 @@ def test_the_wait_conditions_offered():
     assert sorted(conditions.DAG_WAIT_CONDITIONS) == ["absent", "connected", "primary", "secondary"]
 
 
-def test_caught_up_and_replicas_connected():
+def test_caught_up():
     assert conditions.caught_up(obj(3, observedGeneration=3))
     assert not conditions.caught_up(obj(3))
     assert conditions.caught_up(obj(3), required=False)
     assert not conditions.caught_up(None, required=False)
-    assert conditions.replicas_connected(obj(replicas=CONNECTED))
-    assert not conditions.replicas_connected(obj())
+
+
+def test_instance_words_compare_without_regard_to_case():
+    assert conditions.instance_ready(3).check(obj(state="READY", observedGeneration=3))[0]
+    assert conditions.instance_ready(3).failed(obj(state="error", observedGeneration=3, message="m")).endswith(": m")
 
 
 def test_instance_ready_for_its_generation_of_an_instance_not_there_yet():

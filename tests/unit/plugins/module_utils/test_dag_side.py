@@ -121,11 +121,12 @@ def existing(spec_role="primary", status_role="Primary", state="Succeeded", gene
             "status": {"role": status_role, "state": state, "observedGeneration": observed, "results": ""}}
 
 
-def side_for(obj, check_mode=False, controller=None, warnings=None):
+def side_for(obj, check_mode=False, controller=None, warnings=None, **options):
     dags = FakeDags(obj)
     site = FakeSite(dags)
     warned = warnings if warnings is not None else []
-    return ScriptedSide(site, controller=controller, check_mode=check_mode, warn=warned.append, diff=True), dags
+    return ScriptedSide(site, controller=controller, check_mode=check_mode, warn=warned.append, diff=True,
+                        **options), dags
 
 
 def role_change(role, **fields):
@@ -193,7 +194,7 @@ def test_a_planned_switch_the_controller_still_reports_succeeded_is_explained_no
 def test_a_forced_change_the_controller_settled_without_effect_is_withdrawn_and_asked_again(spec_role, status_role,
                                                                                             state, withdrawal):
     warnings = []
-    side, dags = side_for(existing(spec_role, status_role, state=state), warnings=warnings)
+    side, dags = side_for(existing(spec_role, status_role, state=state), warnings=warnings, withdraw_abandoned=True)
     result = side.present(role_change(spec_role))
     assert [body for unused, body, unused in dags.writes] == [{"spec": {"role": withdrawal}},
                                                               {"spec": {"role": spec_role}}]
@@ -214,11 +215,36 @@ def test_the_sync_mode_is_patched_with_the_forced_role_and_the_role_awaited():
     assert side.waited == ["DAG role Primary"]
 
 
-def test_a_field_change_without_a_role_change_waits_for_the_link():
+def test_a_field_change_without_a_role_change_waits_until_applied_or_for_the_link_if_asked():
     side, dags = side_for(existing("primary", "Primary"))
     side.present({"remote_mirroring_url": "tcp://10.0.0.3:5022"})
     assert dags.writes[0][1] == {"spec": {"partnerMirroringURL": "tcp://10.0.0.3:5022"}}
+    assert side.waited == ["DAG change applied"]
+    side, dags = side_for(existing("primary", "Primary"), wait_condition="connected")
+    side.present({"remote_mirroring_url": "tcp://10.0.0.3:5022"})
     assert side.waited == ["DAG connected"]
+
+
+def test_a_link_the_controller_does_not_report_is_said_to_be_unknown():
+    def applied_without_replicas(obj):
+        obj["status"] = {"state": "Succeeded", "role": "Primary", "results": "Completed with Succeeded state"}
+        return obj
+    warnings = []
+    side, unused = side_for(existing("primary", "Primary"), controller=applied_without_replicas, warnings=warnings,
+                            wait_condition="connected")
+    side.present({"remote_mirroring_url": "tcp://10.0.0.3:5022"})
+    assert "the controller reports no status.replicas" in warnings[0] and "unknown" in warnings[0]
+
+
+def test_a_change_applied_with_the_link_down_is_returned_with_the_controllers_words():
+    def failed_link(obj):
+        obj["status"] = {"state": "Failed", "role": "Primary", "results": "partner endpoint does not answer",
+                         "replicas": [{"connectedState": "DISCONNECTED"}]}
+        return obj
+    warnings = []
+    side, unused = side_for(existing("primary", "Primary"), controller=failed_link, warnings=warnings)
+    result = side.present({"remote_mirroring_url": "tcp://10.0.0.3:5022"})
+    assert result["state"] == "Failed" and "partner endpoint does not answer" in warnings[0]
 
 
 def test_a_change_still_being_carried_out_is_let_settle_before_deciding():
@@ -242,7 +268,8 @@ def test_a_failed_switch_reported_by_the_controller_ends_the_wait_with_its_reaso
 # -- an abandoned planned switch ---------------------------------------------------------------------------------
 def test_an_abandoned_switch_is_withdrawn_then_asked_for_again_with_a_warning():
     warnings = []
-    side, dags = side_for(existing("secondary", "Primary", state="Failed"), warnings=warnings)
+    side, dags = side_for(existing("secondary", "Primary", state="Failed"), warnings=warnings,
+                          withdraw_abandoned=True)
     result = side.present(role_change("secondary"))
     assert [body for unused, body, unused in dags.writes] == [{"spec": {"role": "primary"}},
                                                               {"spec": {"role": "secondary"}}]
@@ -254,16 +281,30 @@ def test_an_abandoned_switch_the_controller_will_not_withdraw_fails_with_advice(
     def refuse(obj):
         obj["status"].update(state="Failed", observedGeneration=obj["metadata"]["generation"])
         return obj
-    side, dags = side_for(existing("secondary", "Primary", state="Failed"), controller=refuse)
+    side, dags = side_for(existing("secondary", "Primary", state="Failed"), controller=refuse,
+                          withdraw_abandoned=True)
     with pytest.raises(ArcError) as caught:
         side.present(role_change("secondary"))
     assert "could not be withdrawn" in caught.value.message and "role=force-secondary" in caught.value.message
     assert len(dags.writes) == 1
 
 
+def test_an_abandoned_switch_is_not_withdrawn_unless_the_controller_is_known_to_accept_it():
+    """The Arc CLI never writes `primary` on update and Arc does not document it: by default nothing is written,
+    and the error names the state and the manual step."""
+    side, dags = side_for(existing("secondary", "Primary", state="Failed"))
+    with pytest.raises(ArcError) as caught:
+        side.present(role_change("secondary"))
+    message = caught.value.message
+    assert "spec.role 'secondary', status.role Primary, state Failed" in message
+    assert "withdraw_abandoned_switch=true" in message and "recreate this site's DAG resource" in message
+    assert dags.writes == []
+
+
 def test_an_abandoned_switch_in_check_mode_is_reported_not_withdrawn():
     warnings = []
-    side, dags = side_for(existing("secondary", "Primary", state="Failed"), check_mode=True, warnings=warnings)
+    side, dags = side_for(existing("secondary", "Primary", state="Failed"), check_mode=True, warnings=warnings,
+                          withdraw_abandoned=True)
     result = side.present(role_change("secondary"))
     assert dags.writes == [] and result["changed"] and "check mode: not withdrawn" in warnings[0]
 
@@ -289,12 +330,12 @@ def test_creation_needs_every_field_and_writes_nothing_without_them():
     assert dags.writes == []
 
 
-def test_creation_is_owned_by_the_instance_and_awaited_until_connected(certs):
+def test_creation_is_owned_by_the_instance_and_awaited_until_applied(certs):
     side, dags = side_for(None)
     result = side.present(dict(WANTED, remote_mirroring_cert=certs.certificate("sql-dub-svc")))
     verb, body, dry_run = dags.writes[0]
     assert verb == "create" and not dry_run and body["metadata"]["ownerReferences"][0]["uid"] == "uid-1"
-    assert body["spec"]["role"] == "primary" and side.waited == ["DAG connected"] and result["changed"]
+    assert body["spec"]["role"] == "primary" and side.waited == ["DAG change applied"] and result["changed"]
     assert result["diff"]["after"]["partnerMirroringCert"].startswith("certificate ")
 
 

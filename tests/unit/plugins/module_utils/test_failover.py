@@ -130,7 +130,7 @@ class FakeSide(object):
     """Stands in for DagSide: a role change is carried out at once, the partner taking the other role."""
 
     def __init__(self, site, name, api_kind, api_version, check_mode=False, wait=True, wait_timeout=600, warn=None,
-                 diff=False, heartbeat=None):
+                 diff=False, heartbeat=None, withdraw_abandoned=False):
         if not site.answers:
             raise ApiFailure("%s: get API discovery failed: the API is unreachable (Connection refused)" % site.label,
                              site=site.label)
