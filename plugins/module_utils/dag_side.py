@@ -100,6 +100,7 @@ class DagSide(object):
         if instance is None:
             raise InvalidInput("arc_dag %s: local_instance %r does not exist in namespace %r on %s" % (
                 self.name, wanted["local_instance"], self.site.namespace, self.site.label))
+        self._warn_about_a_dr_site_without_the_dr_licence(instance, wanted.get("role"))
         self.site.check_data_controller()
         body = {"apiVersion": "%s/%s" % (self.dags.kind.group, self.dags.version), "kind": self.layout,
                 "metadata": {"name": self.name, "ownerReferences": [{
@@ -125,6 +126,16 @@ class DagSide(object):
         if dag_status.link(obj) is None:
             self.warn(LINK_UNKNOWN % (self.dags.describe(self.name), self.site.label))
         return obj
+
+    def _warn_about_a_dr_site_without_the_dr_licence(self, instance, role):
+        """Arc's DR set-up creates the DR site's instance with the DisasterRecovery licence (it is what lets the
+        primary seed it), and the licence only has that effect when set at creation."""
+        licence = (instance.get("spec") or {}).get("licenseType", "LicenseIncluded")
+        if role == "secondary" and licence != "DisasterRecovery":
+            self.warn("%s on %s: its instance %s, the DR site of this DAG, has licence type %s, not DisasterRecovery: "
+                      "Arc's DR set-up creates the DR instance with DisasterRecovery (az sql mi-arc create "
+                      "--license-type DisasterRecovery), which cannot be given the same effect later"
+                      % (self.dags.describe(self.name), self.site.label, instance["metadata"]["name"], licence))
 
     def _update(self, existing, wanted):
         existing = self._settled(existing)

@@ -126,8 +126,10 @@ def _storage_problems(params):
 
 
 def immutable_problems(params, existing):
-    """Tier and licence type are set at creation for good (Arc: changing the licence later 'will not have the
-    same effect'); asking for another value is an error before any write."""
+    """The tier is set at creation for good, and so is what disaster_recovery_site means (Arc: a DR instance must be
+    created with the DisasterRecovery licence; setting it later 'will not have the same effect'): asking for
+    another value is an error before any write. license_type itself may change: after a failover the new primary is
+    switched from DisasterRecovery to BasePrice or LicenseIncluded to start billing, and back after a failback."""
     spec = existing.get("spec") or {}
     found = []
     wanted_tier = canonical_tier(params.get("tier"))
@@ -140,10 +142,10 @@ def immutable_problems(params, existing):
     except ValueError:
         wanted_license = None  # reported by problems()
     current_license = spec.get("licenseType", "LicenseIncluded")
-    if wanted_license and wanted_license != current_license:
-        asked = wanted_license if params.get("license_type") else "%s (disaster_recovery_site=true)" % wanted_license
-        found.append("license_type cannot change after creation: instance %r was created with %s, the task asks "
-                     "for %s" % (params["name"], current_license, asked))
+    if wanted_license and wanted_license != current_license and not params.get("license_type"):
+        found.append("disaster_recovery_site=true is a creation-time choice: instance %r exists with licence type %s "
+                     "(to switch its licence, as after a failover, use license_type)" % (params["name"],
+                                                                                        current_license))
     return found
 
 

@@ -18,8 +18,9 @@ description:
     values Arc accepts in several forms (C(bc) and C(BusinessCritical), C(4Gi) and C(4096Mi)) compare equal.
   - O(disaster_recovery_site=true) (the C(az sql mi-arc create --disaster-recovery-site true) option) creates the
     instance with C(spec.licenseType=DisasterRecovery), the licence of a DR replica that is seeded from the primary.
-  - The tier and the licence type are set at creation for good; asking for other values on an existing instance is
-    an error, reported before anything is written.
+  - The tier is set at creation for good, as is O(disaster_recovery_site); asking for another value on an existing
+    instance is an error, reported before anything is written. O(license_type) may change (the switch of a new
+    primary's licence after a failover).
   - With O(wait=true), waits until the controller reports C(Ready) for the instance's current generation (watching
     the object, not polling) after a write, and also when nothing had to be written but the instance is not Ready
     for its generation yet (it is still being provisioned, or an earlier change is still being carried out).
@@ -63,7 +64,13 @@ options:
       - Only at creation, and not together with another O(license_type).
     type: bool
   license_type:
-    description: Licence type; default at creation C(LicenseIncluded).
+    description:
+      - Licence type; default at creation C(LicenseIncluded).
+      - A DR instance is created with C(DisasterRecovery) (see O(disaster_recovery_site)); such an instance accepts no
+        client connections.
+      - It may change on an existing instance. After a failover that leaves production on the former DR site,
+        switch that instance to C(BasePrice) or C(LicenseIncluded) to start billing (and accept clients); after
+        the failback, switch it back to C(DisasterRecovery).
     type: str
     choices: [LicenseIncluded, BasePrice, DisasterRecovery]
   dev:

@@ -65,8 +65,8 @@ class FakeDags(object):
 class FakeSite(object):
     label, namespace = SITE, "arc"
 
-    def __init__(self, dags, instance=True):
-        self.dags, self.instance = dags, instance
+    def __init__(self, dags, instance=True, licence="DisasterRecovery"):
+        self.dags, self.instance, self.licence = dags, instance, licence
         self.controller_checks = 0
 
     def dag_resources(self, api_kind, api_version, name):
@@ -74,7 +74,8 @@ class FakeSite(object):
 
     def resources(self, kind, pinned_version=None, name=None):
         instance = {"apiVersion": "sql.arcdata.microsoft.com/v13", "kind": "SqlManagedInstance",
-                    "metadata": {"name": name, "uid": "uid-1"}} if self.instance else None
+                    "metadata": {"name": name, "uid": "uid-1"},
+                    "spec": {"licenseType": self.licence}} if self.instance else None
         return type("Instances", (), {"get": staticmethod(lambda unused: instance)})()
 
     def check_data_controller(self):
@@ -358,3 +359,15 @@ def test_absent_deletes_and_waits_until_gone():
 def test_absent_when_already_gone_changes_nothing():
     side, dags = side_for(None)
     assert not side.absent()["changed"] and dags.writes == []
+
+
+@pytest.mark.parametrize("role, licence, warned", [("secondary", "LicenseIncluded", True),
+                                                   ("secondary", "DisasterRecovery", False),
+                                                   ("primary", "LicenseIncluded", False)])
+def test_a_dr_side_whose_instance_lacks_the_dr_licence_is_created_with_a_warning(certs, role, licence, warned):
+    warnings = []
+    side, dags = side_for(None, warnings=warnings)
+    side.site.licence = licence
+    side.present(dict(WANTED, role=role, remote_mirroring_cert=certs.certificate("sql-dub-svc")))
+    assert dags.writes[0][0] == "create"
+    assert any("not DisasterRecovery" in w and "--license-type DisasterRecovery" in w for w in warnings) is warned

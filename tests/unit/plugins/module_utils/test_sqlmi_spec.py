@@ -217,20 +217,24 @@ def test_immutable_tier_of_an_instance_without_tier_is_general_purpose():
                      "for BusinessCritical (bc)"]
 
 
-def test_immutable_licence_change_refused():
+def test_disaster_recovery_site_is_a_creation_time_choice():
     found = sqlmi_spec.problems(params(disaster_recovery_site=True), existing())
-    assert found == ["license_type cannot change after creation: instance 'sqlmi-primary' was created with "
-                     "LicenseIncluded, the task asks for DisasterRecovery (disaster_recovery_site=true)"]
-    found = sqlmi_spec.problems(params(license_type="BasePrice"), existing(licenseType="DisasterRecovery"))
-    assert found == ["license_type cannot change after creation: instance 'sqlmi-primary' was created with "
-                     "DisasterRecovery, the task asks for BasePrice"]
+    assert found == ["disaster_recovery_site=true is a creation-time choice: instance 'sqlmi-primary' exists with "
+                     "licence type LicenseIncluded (to switch its licence, as after a failover, use license_type)"]
+
+
+@pytest.mark.parametrize("current, wanted", [("DisasterRecovery", "BasePrice"), ("DisasterRecovery", "LicenseIncluded"),
+                                             ("BasePrice", "DisasterRecovery")])
+def test_the_licence_switch_after_a_failover_and_back_is_allowed(current, wanted):
+    assert sqlmi_spec.problems(params(license_type=wanted), existing(licenseType=current)) == []
+    assert sqlmi_spec.desired_spec(params(license_type=wanted), existing(licenseType=current))["licenseType"] == wanted
 
 
 def test_immutable_licence_defaults_to_licence_included():
     instance = existing()
     del instance["spec"]["licenseType"]
     assert sqlmi_spec.immutable_problems(params(license_type="LicenseIncluded"), instance) == []
-    assert len(sqlmi_spec.immutable_problems(params(license_type="BasePrice"), instance)) == 1
+    assert len(sqlmi_spec.immutable_problems(params(disaster_recovery_site=True), instance)) == 1
 
 
 def test_immutable_same_licence_and_unasked_licence():
