@@ -214,6 +214,20 @@ def linked_for_its_generation(obj):
     return dag_status.link(obj)
 
 
+def dag_synchronized_for_its_generation():
+    """dag_linked_for_its_generation, and every replica that reports a synchronizationState HEALTHY: a site rejoined
+    after a forced failover discards its divergent log and catches up before it is. Where no replica reports it, the
+    link decides."""
+    def check(obj):
+        met = linked_for_its_generation(obj) is not False and dag_status.synchronized(obj) is not False
+        return (met, "status.replicas[].connectedState and synchronizationState",
+                "'Succeeded' for its generation with every replica CONNECTED and HEALTHY (where reported)",
+                dag_status.seen(obj) + "; synchronizationState %s" % (
+                    [r.get("synchronizationState") for r in dag_status.status(obj).get("replicas") or []]
+                    or "not reported"))
+    return Condition("DAG side synchronized", check)
+
+
 def dag_role_for_its_generation(role):
     """status.role is `role` ('Primary' or 'Secondary', any case) and the side is Succeeded for its current
     generation (observedGeneration where reported). The side a reader watches is usually changed by its partner's
@@ -233,6 +247,7 @@ INSTANCE_WAIT_CONDITIONS = {
 }
 DAG_WAIT_CONDITIONS = {
     "connected": dag_linked_for_its_generation,
+    "synchronized": dag_synchronized_for_its_generation,
     "primary": lambda: dag_role_for_its_generation("Primary"),
     "secondary": lambda: dag_role_for_its_generation("Secondary"),
     "absent": deleted,

@@ -45,6 +45,17 @@ def link(obj):
     return all(str(r.get("connectedState") or "").upper() == "CONNECTED" for r in replicas)
 
 
+def synchronized(obj):
+    """True when every replica that reports a synchronizationState says HEALTHY, False when one does not, None when
+    none reports it. A rejoined site discards its divergent log and then catches up: it is not HEALTHY until it
+    has."""
+    states = [str(r.get("synchronizationState")).upper() for r in status(obj).get("replicas") or []
+              if r.get("synchronizationState")]
+    if not states:
+        return None
+    return all(state == "HEALTHY" for state in states)
+
+
 def healthy(obj):
     """True or False from status.healthState where reported, None otherwise."""
     value = status(obj).get("healthState")

@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from . import connection, dag_summary, failover_plan, handover
-from .conditions import dag_linked_for_its_generation, dag_role_for_its_generation
+from .conditions import dag_role_for_its_generation, dag_synchronized_for_its_generation
 from .pair_sites import link_unknown
 from .dag_side import DagSide
 from .dr_lock import DrLock, LockHeld
@@ -338,13 +338,13 @@ class Failover(object):
 
         def demote_and_connect(stop):
             self._timed("demote", lambda: self._write(write), old.name)
-            return self._timed("await the link", lambda: self._await(old, dag_linked_for_its_generation(), stop),
-                               old.name)
+            return self._timed("await the link", lambda: self._await(
+                old, dag_synchronized_for_its_generation(), stop), old.name)
 
         (unused, demote_error), (unused, keep_error) = self._together(
             demote_and_connect,
             lambda stop: self._timed("await the link", lambda: self._await(
-                keep, dag_linked_for_its_generation(), stop), keep.name))
+                keep, dag_synchronized_for_its_generation(), stop), keep.name))
         if demote_error is None and keep_error is None:
             return "succeeded", "check mode: nothing was changed" if self.check_mode else \
                 "%s rejoined as secondary; %s kept" % (old.name, keep.name)

@@ -48,13 +48,15 @@ options:
         (what RV(dags[].linked) reports). A controller that reports no C(status.replicas) leaves the link's state
         unknown: the wait then ends at C(Succeeded), with RV(dags[].linked) null and a warning. A C(Failed) state
         does not end the wait, as a new side reports it until its partner's side exists.
+      - C(synchronized) - C(connected), and every replica that reports a C(synchronizationState) says C(HEALTHY):
+        a site rejoined after a forced failover catches up before it is.
       - C(primary) or C(secondary) - C(status.role) is C(Primary) (or C(Secondary)) and C(status.state) is
         C(Succeeded). For a side whose role the partner's controller changes (the other site of a planned
         failover), so no state ends the wait early; only the role, the site, or the time.
       - C(absent) - the resource no longer exists; RV(dags) is then empty.
       - A resource that does not exist yet is waited for, except with C(absent).
     type: str
-    choices: [absent, connected, primary, secondary]
+    choices: [absent, connected, primary, secondary, synchronized]
     default: connected
     version_added: 2.0.0
 seealso:

@@ -357,7 +357,20 @@ def test_dag_role_conditions(name, role):
 
 def test_the_wait_conditions_offered():
     assert sorted(conditions.INSTANCE_WAIT_CONDITIONS) == ["absent", "ready"]
-    assert sorted(conditions.DAG_WAIT_CONDITIONS) == ["absent", "connected", "primary", "secondary"]
+    assert sorted(conditions.DAG_WAIT_CONDITIONS) == ["absent", "connected", "primary", "secondary", "synchronized"]
+
+
+@pytest.mark.parametrize("replicas, met", [
+    ([{"connectedState": "CONNECTED", "synchronizationState": "HEALTHY"}] * 2, True),
+    ([{"connectedState": "CONNECTED", "synchronizationState": "NOT_HEALTHY"},
+      {"connectedState": "CONNECTED", "synchronizationState": "HEALTHY"}], False),  # a rejoined site catching up
+    ([{"connectedState": "CONNECTED"}] * 2, True),  # not reported: the link decides
+    (None, True),  # no replicas at all: the link is unknown
+    ([{"connectedState": "DISCONNECTED", "synchronizationState": "HEALTHY"}] * 2, False),
+])
+def test_synchronized_for_its_generation(replicas, met):
+    status = {"state": "Succeeded"} if replicas is None else {"state": "Succeeded", "replicas": replicas}
+    assert conditions.DAG_WAIT_CONDITIONS["synchronized"]().check(obj(3, **status))[0] is met
 
 
 def test_caught_up():
