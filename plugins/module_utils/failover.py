@@ -22,13 +22,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import connection, dag_summary, failover_plan, handover
+from . import connection, dag_status, dag_summary, failover_plan, handover
 from .conditions import dag_role_for_its_generation, dag_synchronized_for_its_generation
-from .pair_sites import link_unknown
 from .dag_side import DagSide
 from .dr_lock import DrLock, LockHeld
 from .errors import ArcError
-from .pair_sites import PairSite
+from .pair_sites import PairSite, link_unknown
 from .retry import RetryPolicy
 from .site import Site
 
@@ -206,7 +205,7 @@ class Failover(object):
         return report
 
     def _roles(self):
-        return dict((name, ((h.last or {}).get("status") or {}).get("role") if h.pair_site.reachable else None)
+        return dict((name, dag_status.role(h.last) if h.pair_site.reachable else None)
                     for name, h in self.handles.items())
 
     # -- 3. the DR lock -----------------------------------------------------------------------

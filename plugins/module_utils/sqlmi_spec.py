@@ -144,8 +144,8 @@ def immutable_problems(params, existing):
     current_license = spec.get("licenseType", "LicenseIncluded")
     if wanted_license and wanted_license != current_license and not params.get("license_type"):
         found.append("disaster_recovery_site=true is a creation-time choice: instance %r exists with licence type %s "
-                     "(to switch its licence, as after a failover, use license_type)" % (params["name"],
-                                                                                        current_license))
+                     "(to switch its licence, as after a failover, use license_type)"
+                     % (params["name"], current_license))
     return found
 
 

@@ -46,10 +46,10 @@ options:
         C(observedGeneration); where it is absent, the state is taken as it is). States compare case-insensitively.
       - C(connected) - C(status.state) is C(Succeeded) and every C(status.replicas[].connectedState) is C(CONNECTED)
         (what RV(dags[].linked) reports). A controller that reports no C(status.replicas) leaves the link's state
-        unknown: the wait then ends at C(Succeeded), with RV(dags[].linked) null and a warning. A C(Failed) state
+        unknown, and the wait then ends at C(Succeeded), with RV(dags[].linked) null and a warning. A C(Failed) state
         does not end the wait, as a new side reports it until its partner's side exists.
-      - C(synchronized) - C(connected), and every replica that reports a C(synchronizationState) says C(HEALTHY):
-        a site rejoined after a forced failover catches up before it is.
+      - C(synchronized) - C(connected), and every replica that reports a C(synchronizationState) says C(HEALTHY)
+        (a site rejoined after a forced failover catches up before it is).
       - C(primary) or C(secondary) - C(status.role) is C(Primary) (or C(Secondary)) and C(status.state) is
         C(Succeeded). For a side whose role the partner's controller changes (the other site of a planned
         failover), so no state ends the wait early; only the role, the site, or the time.

@@ -87,7 +87,7 @@ def per_site(text, sites):
         return {site: text for site in sites}
     chosen = {site: DEFAULT for site in sites}
     for part in text.split(","):
-        site, _, name = part.partition("=")
+        site, unused, name = part.partition("=")
         site, name = site.strip(), name.strip()
         if site not in chosen:
             raise ValueError(f"--behaviour names site {site!r}; the sites are {', '.join(sites)}")

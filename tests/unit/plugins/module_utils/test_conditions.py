@@ -203,7 +203,9 @@ def test_dag_role_failed_after_the_change_only():
 
 
 def test_dag_settled():
-    condition = conditions.dag_settled(written(4, **dict(OLD, state="Updating")))
+    before = dict(OLD)
+    before["state"] = "Updating"
+    condition = conditions.dag_settled(written(4, **before))
     assert condition.check(later(4, state="Failed", role="Primary"))[0]
     assert condition.check(later(4, state="succeeded", role="Primary"))[0]
     assert not condition.check(later(4, state="Updating", role="Primary"))[0]

@@ -12,9 +12,9 @@ from ansible_collections.arcdata.sqlmi.plugins.module_utils import pair_sites
 
 def test_a_link_the_controller_does_not_report_is_no_problem_but_is_said_to_be_unchecked():
     quiet = pair_sites.PairSite("dub", dag={"name": "dag-dub", "role": "Secondary", "state": "Succeeded",
-                                             "connected": None, "health": None})
+                                            "connected": None, "health": None})
     assert pair_sites.dag_problems([quiet]) == []
     assert "reports no status.replicas or healthState" in pair_sites.link_unknown([quiet])[0]
     down = pair_sites.PairSite("dub", dag={"name": "dag-dub", "role": "Secondary", "state": "Succeeded",
-                                            "connected": False, "health": "Error", "message": "partner gone"})
+                                           "connected": False, "health": "Error", "message": "partner gone"})
     assert "partner gone" in pair_sites.dag_problems([down])[0] and pair_sites.link_unknown([down]) == []
