@@ -11,7 +11,7 @@ from .conftest import ARC_GROUP, HOSTS, collection_requests, delete_dr_pair, wai
 
 # the host vars that say how to reach a site, taken from the sandbox's generated inventory
 CONNECTION_VARS = ("ansible_connection", "ansible_python_interpreter", "arc_kubeconfig", "arc_context",
-                   "arc_namespace", "arc_site")
+                   "arc_namespace", "arc_site", "arc_withdraw_abandoned_switch")
 # where the DAG resources live, by the sandbox profile's kind
 DAG_PLURALS = {"FailoverGroup": ("failovergroups", "v2"), "Dag": ("dags", "v1beta2")}
 
