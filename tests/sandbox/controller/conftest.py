@@ -156,18 +156,21 @@ class DagResource:
             if exc.status != 404:
                 raise
 
-    def wait_reported(self, written, timeout=20, state=None):
+    def wait_reported(self, written, timeout=20, state=None, role=None):
         """The status once the controller reported on the write that returned `written` (the object a create or
-        patch answered): a terminal state (Succeeded or Failed, or `state`) written after it, seen as a new
-        lastUpdateTime. Works whether or not the profile reports observedGeneration."""
+        patch answered): a terminal state (Succeeded or Failed, or `state`; with `role` if given) written after
+        it, seen as a new lastUpdateTime. Works whether or not the profile reports observedGeneration; a link
+        health refresh written just after the write is a new lastUpdateTime too, which `state`/`role` tell apart."""
         before = (written.get("status") or {}).get("lastUpdateTime")
 
         def reported():
             status = self.status()
             done = status.get("lastUpdateTime") != before and status.get("state") in ("Succeeded", "Failed")
-            return done and (state is None or status["state"] == state) and status
+            return (done and (state is None or status["state"] == state)
+                    and (role is None or status.get("role") == role) and status)
         return wait_for(reported, timeout, what=f"{self.plural} {self.name} on {self.site.name} to report on the "
-                                                f"write" + (f" as {state}" if state else ""))
+                                                f"write" + (f" as {state}" if state else "")
+                                                + (f" with role {role}" if role else ""))
 
     def wait_settled(self, timeout=20, state=None):
         """The status of the current generation once it is terminal (Succeeded or Failed)."""
