@@ -4,6 +4,8 @@ Failed/Unknown after each connection). Set up, switch, and fail back, reading ea
 allows, without losing a write."""
 import pytest
 
+from tests.sandbox.conftest import run_cli
+
 from .conftest import Pair, own_sandbox, wait_for, wait_same_logs, write_many
 
 FORCED = "force-primary-allow-data-loss"
@@ -38,6 +40,10 @@ def switch(pair, old):
 def test_a_mixed_pair_sets_up_switches_and_fails_back(mixed):
     report = mixed.report["sites"]
     assert (report["primary"]["behaviour"], report["secondary"]["behaviour"]) == ("observed-2022", "cli-2025")
+    lines = run_cli(mixed.runtime_dir, "status").stdout.splitlines()
+    for site in ("primary", "secondary"):
+        line = next(line for line in lines if line.split()[0] == site)
+        assert f"behaviour {report[site]['behaviour']} " in line, line
     pair = Pair(mixed).setup(dr_licence="BasePrice")
     assert shaped(pair) == {"primary": "Primary", "secondary": "Secondary"}
     before = write_many(pair.instances["primary"], 20, "before")

@@ -64,11 +64,14 @@ def test_the_states_a_new_pair_goes_through(profiled):
     statuses = [obj["status"] for obj in seen if obj.get("status")]
     states = [status["state"] for status in statuses]
     connected_words = [status for status in statuses if _replicas_connected(status)]
+    succeeded = [status for status in statuses if status["state"] == "Succeeded"]
     if profile == "rich":
-        assert "Succeeded" not in states[:-1] and states[-1] == "Succeeded", states
-        assert "Failed" not in states, states
+        assert all(_replicas_connected(status) for status in succeeded), statuses
+        assert "Failed" not in states and states[0] == "Creating", states
     else:
         assert states[0] == "Succeeded", states  # applied: the first word is the outcome
+    if profile == "cli-2025":
+        assert not _replicas_connected(succeeded[0]), "Succeeded before its replicas are connected"
     if profile == "cli-2025":
         transient = [s for s in connected_words if (s["state"], s["role"]) == ("Failed", "Unknown")]
         assert transient, f"no Failed/Unknown while CONNECTED; states seen {states}"
