@@ -62,6 +62,9 @@ def test_the_states_a_new_pair_goes_through(profiled):
                        created["metadata"]["resourceVersion"],
                        lambda obj: obj["metadata"]["resourceVersion"] == linked, what="the linked version")
     statuses = [obj["status"] for obj in seen if obj.get("status")]
+    if profile != "rich":
+        # a controller that has not yet seen its instance Ready says Creating until it has: not the DAG's outcome
+        statuses = statuses[next(i for i, status in enumerate(statuses) if status["state"] != "Creating"):]
     states = [status["state"] for status in statuses]
     connected_words = [status for status in statuses if _replicas_connected(status)]
     succeeded = [status for status in statuses if status["state"] == "Succeeded"]
