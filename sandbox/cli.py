@@ -20,8 +20,10 @@ def _print_status(report):
     print(f"sandbox {report['runtime_dir']} (profile {report['profile']}), inventory {report['inventory']}")
     for name, site in report["sites"].items():
         state = "running" if site["running"] else "STOPPED"
+        # a site's controller behaviour profile (sandbox/controller/behaviour.py) shapes what its DAG status says
+        behaviour = site.get("behaviour") if "controller" in site["components"] else "none (API only)"
         print(f"  {name:<10} {state:<8} {site['api_url']:<28} context {site['context']:<14} "
-              f"namespace {site['namespace']:<6} kubeconfig {site['kubeconfig']}")
+              f"namespace {site['namespace']:<6} behaviour {behaviour:<13} kubeconfig {site['kubeconfig']}")
 
 
 def _fault_rule(args):

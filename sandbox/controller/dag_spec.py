@@ -36,8 +36,17 @@ class DagSpec:
 
     def role_patch(self, role):
         """The spec patch that sets the role in this layout."""
-        patch = {"role": role}
-        for part in reversed(self.fields["role"].split(".")[1:-1]):
+        return self.field_patch("role", role)
+
+    def field_patch(self, name, value):
+        """The spec patch that sets field `name` (a DagSpec attribute) in this layout; None if the layout has
+        no such field (the Dag kind has no sync mode: it is always async)."""
+        path = self.fields[name]
+        if not path.startswith("spec."):
+            return None
+        parts = path.split(".")[1:]
+        patch = {parts[-1]: value}
+        for part in reversed(parts[:-1]):
             patch = {part: patch}
         return patch
 

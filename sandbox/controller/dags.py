@@ -4,22 +4,25 @@ Each new generation is handled once: validated, then the instance's mirroring li
 and any role change carried out (planned failover, forced promotion, demotion). The status says
 where that stands: a non-terminal state while it runs (observedGeneration not yet advanced), then
 Succeeded or Failed with the cause in `results`, and between changes the link's health (role,
-replicas, healthState, results) as it evolves.
+replicas, healthState, results) as it evolves. The site's behaviour profile (behaviour.py) decides
+what `state` follows (the link, or the applied configuration) and which fields carry what
+(dag_status.py); every handled generation is reported by a status write with a new lastUpdateTime.
 """
 import asyncio
+import dataclasses
 import logging
 import time
 
 from kubernetes.client.rest import ApiException
 
-from . import dag_spec, jsonfile
+from . import dag_spec, dag_status, jsonfile
 from .behaviour import DEFAULT, PROFILES
 from .clock import now
 from .engine.database import PRIMARY, SECONDARY
 from .engine.link import FailoverError, LinkSpec
+from .reconnects import Reconnects
 
 LOG = logging.getLogger(__name__)
-TERMINAL = ("Succeeded", "Failed")
 
 
 class Operation:
@@ -41,6 +44,8 @@ class DagReconciler:
         self.informer = None
         self.queue = None
         self.operations = {}  # DAG name -> Operation
+        self.reported = {}  # DAG name -> the generation its last status write reported
+        self.reconnects = Reconnects(behaviour.dag_transient_failed_seconds, lambda name: self.queue.add(name))
 
     # -- bookkeeping of handled generations (survives a controller restart) ------------------------
     def _memory_path(self, obj):
@@ -68,6 +73,8 @@ class DagReconciler:
 
     async def _release(self, name):
         self.operations.pop(name, None)
+        self.reported.pop(name, None)
+        self.reconnects.forget(name)
         for runtime in list(self.instances.runtimes.values()):
             if runtime.dag_name == name:
                 await runtime.remove_link()
@@ -84,22 +91,51 @@ class DagReconciler:
                 self.operations[name] = op = Operation("waiting" if waiting else "invalid")
                 op.error = waiting or missing
                 return  # not handled yet: tried again when the instance changes
-            found = self._role_problems(runtime, spec, creating)
+            found = self._role_problems(runtime, spec, creating) + self._withdrawal_refused(spec, memory)
         if found:
             self.operations[name] = op = Operation("invalid")
             op.error = "; ".join(found)
             jsonfile.save(self._memory_path(obj), {**memory, "generation": generation})
             await self.gateway.event(obj, "InvalidSpec", op.error, "Warning")
             return
-        await self._write_status(obj, {"state": "Creating" if creating else "Updating", "results": ""})
+        change = self._role_change(runtime, spec, creating)
+        if self.behaviour.dag_state == "link" or change in ("failover", "demote"):
+            # "applied": nothing to wait for unless a role change runs; the first word is the outcome
+            await self._report(obj, spec, "Creating" if creating else "Updating", "")
         if creating and spec.role == "secondary":
             runtime.db.demote()
+        self._configure_link(name, runtime, spec)
+        self.operations[name] = self._start_role_change(obj, runtime, spec, change)
+        jsonfile.save(self._memory_path(obj), {"generation": generation, "role": spec.role, "created": True})
+        if change == "promote" and spec.sync_mode == "sync" and self.behaviour.sync_reset_after_forced_promotion:
+            await self._reset_to_async(obj, runtime, spec)
+
+    def _configure_link(self, name, runtime, spec, sync_mode=None):
         runtime.configure_link(name, LinkSpec(spec.shared_name, spec.source_mi, spec.partner_mi, spec.partner_url,
-                                              spec.partner_cert, spec.sync_mode),
+                                              spec.partner_cert, sync_mode or spec.sync_mode),
                                on_change=lambda: self.queue.add(name),
                                on_promote_request=lambda message: self._promote_requested(name, message))
-        self.operations[name] = self._start_role_change(obj, runtime, spec, creating)
-        jsonfile.save(self._memory_path(obj), {"generation": generation, "role": spec.role, "created": True})
+
+    async def _reset_to_async(self, obj, runtime, spec):
+        """After a forced promotion the partner sync mode goes back to async (arc-api.md §4.3, dr-semantics.md
+        §2.5): on the link at once, then in the spec. The generation that rewrite makes is the controller's
+        own: it is adopted as handled, not acted on again."""
+        name = obj["metadata"]["name"]
+        self._configure_link(name, runtime, spec, "async")
+        patch = spec.field_patch("sync_mode", "async")
+        if patch is None:
+            return
+        try:
+            patched = await self.gateway.patch_spec(self.kind, name, patch)
+        except ApiException as exc:
+            LOG.warning("could not set the partner sync mode of %s back to async: %s", name, exc.reason)
+            return
+        if self.parse(patched) == dataclasses.replace(spec, sync_mode="async"):
+            jsonfile.save(self._memory_path(obj), {"generation": patched["metadata"]["generation"],
+                                                   "role": spec.role, "created": True})
+        await self.gateway.event(obj, "PartnerSyncModeReset",
+                                 f"{spec.source_mi} was promoted by force: the partner sync mode is async again "
+                                 "(set it back to sync once the partner has rejoined, if wanted)")
 
     def _previous_role(self, spec, memory):
         """The role the last handled generation left the instance in. A planned switch the controller could not
@@ -110,6 +146,18 @@ class DagReconciler:
         if memory.get("role") == "secondary" and runtime is not None and runtime.db.role == PRIMARY:
             return "primary"
         return memory.get("role")
+
+    def _withdrawal_refused(self, spec, memory):
+        """`primary` written to withdraw a planned failover the controller abandoned: a profile whose controller
+        does not accept `primary` on update (as az refuses it) fails that generation and changes nothing."""
+        runtime = self.instances.runtime(spec.source_mi)
+        withdrawal = (spec.role == "primary" and memory.get("role") == "secondary" and runtime is not None
+                      and runtime.db.role == PRIMARY)
+        if not withdrawal or self.behaviour.withdrawal_accepts_primary:
+            return []
+        return [f"{spec.fields['role']}: role 'primary' is not accepted on update (an update accepts one of "
+                f"{', '.join(dag_spec.UPDATE_ROLES)}); nothing changed: {spec.source_mi} stays PRIMARY and the "
+                "planned failover that was not carried out stays abandoned"]
 
     def _instance_for(self, name, spec):
         """(runtime, why it cannot be used, why it must be waited for) for the DAG's instance."""
@@ -131,21 +179,33 @@ class DagReconciler:
                     "instance without user objects"]
         return []
 
-    def _start_role_change(self, obj, runtime, spec, creating):
+    @staticmethod
+    def _role_change(runtime, spec, creating):
+        """What the generation asks the instance to do: failover, demote, promote, or nothing but connect."""
         current = runtime.db.role
-        name = obj["metadata"]["name"]
         if not creating and spec.role == "secondary" and current == PRIMARY:
-            return self._run(obj, Operation("failover"), runtime.link.planned_failover(), "PlannedFailover")
+            return "failover"
         if not creating and spec.role == "force-secondary" and current == PRIMARY:
-            return self._run(obj, Operation("failover"), runtime.link.demote_now(), "ForcedDemotion")
+            return "demote"
         if not creating and spec.role == "force-primary-allow-data-loss" and current == SECONDARY:
+            return "promote"
+        return "connect"
+
+    def _start_role_change(self, obj, runtime, spec, change):
+        name = obj["metadata"]["name"]
+        if change == "failover":
+            return self._run(obj, Operation("failover"), runtime.link.planned_failover(), "PlannedFailover")
+        if change == "demote":
+            return self._run(obj, Operation("failover"), runtime.link.demote_now(), "ForcedDemotion")
+        if change == "promote":
             runtime.link.force_promote()
             asyncio.get_running_loop().create_task(self.gateway.event(
                 obj, "ForcedFailover", f"{spec.source_mi} promoted to PRIMARY at LSN {runtime.db.tip} "
                                        f"(epoch {runtime.db.epoch}); transactions its partner had not sent are lost"))
             return Operation("promote")
         deadline = time.monotonic() + self.timings.connect_timeout_seconds
-        asyncio.get_running_loop().call_later(self.timings.connect_timeout_seconds + 0.05, self.queue.add, name)
+        if self.behaviour.dag_state == "link":
+            asyncio.get_running_loop().call_later(self.timings.connect_timeout_seconds + 0.05, self.queue.add, name)
         return Operation("connect", deadline)
 
     def _run(self, obj, operation, work, reason):
@@ -175,10 +235,12 @@ class DagReconciler:
         LOG.info("%s: promoted to PRIMARY at LSN %s on the partner's request (partner LSN %s)", runtime.name,
                  runtime.db.tip, message.get("lsn"))
         self.operations[name] = Operation("promote")
-        try:
-            await self.gateway.patch_spec(self.kind, name, self.parse(obj).role_patch("force-primary-allow-data-loss"))
-        except ApiException as exc:
-            LOG.warning("could not rewrite the role of %s: %s", name, exc.reason)
+        if self.behaviour.partner_rewrites_role:
+            try:
+                await self.gateway.patch_spec(self.kind, name,
+                                              self.parse(obj).role_patch("force-primary-allow-data-loss"))
+            except ApiException as exc:
+                LOG.warning("could not rewrite the role of %s: %s", name, exc.reason)
         await self.gateway.event(obj, "PromotedByPartner",
                                  f"{runtime.name} is PRIMARY at LSN {runtime.db.tip}; the partner demoted itself")
 
@@ -192,41 +254,40 @@ class DagReconciler:
             # instance runs again
             operation = self.operations[name] = self._resume(obj, spec, runtime)
         if operation.kind == "waiting":
-            await self._write_status(obj, {"state": "Creating", "results": operation.error})
+            await self._report(obj, spec, "Creating", operation.error)
             return
         if operation.kind == "invalid" or runtime is None or runtime.link is None:
-            await self._write_status(obj, {"state": "Failed", "results": operation.error or "instance not running",
-                                           "observedGeneration": obj["metadata"]["generation"]})
+            # the role stays reported while the instance belongs to this DAG (a refused update changes nothing)
+            owned = runtime is not None and runtime.dag_name == name
+            await self._report(obj, spec, "Failed", operation.error or "instance not running",
+                               role=_role_word(runtime.db.role) if owned else None)
             return
         link = runtime.link.snapshot()
-        state, results = self._outcome(operation, link)
-        status = {"state": state, "results": results, "role": _role_word(runtime.db.role),
-                  "healthState": "OK" if link["connected"] and not runtime.db.other_primary else "Error",
-                  "replicas": _replicas(spec, runtime, link)}
-        if state in TERMINAL:
-            status["observedGeneration"] = obj["metadata"]["generation"]
-        await self._write_status(obj, status)
+        state, cause = self._outcome(operation, link)
+        role = _role_word(runtime.db.role)
+        if self.reconnects.settling(name, link["connected"]):
+            state, role = "Failed", "Unknown"
+        health = "OK" if link["connected"] and not runtime.db.other_primary else "Error"
+        await self._report(obj, spec, state, cause, role, (health, _replicas(spec, runtime, link)))
 
     def _resume(self, obj, spec, runtime):
+        name = obj["metadata"]["name"]
+        if self._memory(obj).get("generation") == obj["metadata"]["generation"]:
+            self.reported.setdefault(name, obj["metadata"]["generation"])  # reported before the restart
         if runtime is None:
             operation = Operation("waiting")
             operation.error = f"waiting for instance {spec.source_mi!r} to be Ready"
             operation.resumable = True
             return operation
-        runtime.configure_link(obj["metadata"]["name"],
-                               LinkSpec(spec.shared_name, spec.source_mi, spec.partner_mi, spec.partner_url,
-                                        spec.partner_cert, spec.sync_mode),
-                               on_change=lambda: self.queue.add(obj["metadata"]["name"]),
-                               on_promote_request=lambda m: self._promote_requested(obj["metadata"]["name"], m))
+        self._configure_link(name, runtime, spec)
         return Operation("resumed")
 
-    @staticmethod
-    def _outcome(operation, link):
+    def _outcome(self, operation, link):
         if operation.running:
             return "Updating", ""
         if operation.error:
             return "Failed", operation.error
-        if operation.kind == "connect" and not link["connected"]:
+        if operation.kind == "connect" and self.behaviour.dag_state == "link" and not link["connected"]:
             if time.monotonic() < operation.deadline:
                 return "Updating", ""
             return "Failed", link["cause"]
@@ -234,15 +295,27 @@ class DagReconciler:
             operation.kind = "connected"  # from now on the state stays Succeeded; results tell the link's health
         return "Succeeded", link["cause"]
 
+    async def _report(self, obj, spec, state, cause, role=None, link=None):
+        """Write the status that says `state` (and why: `cause`), shaped by the behaviour profile."""
+        facts = {"state": state, "cause": cause, "instance": spec.source_mi, "role": role, "link": link,
+                 "generation": obj["metadata"]["generation"]}
+        await self._write_status(obj, dag_status.shape(self.behaviour, obj.get("status") or {}, facts))
+
     async def _write_status(self, obj, status):
+        """Patch the status with a new lastUpdateTime. An unchanged status is not written again, except the
+        first report of a generation: where observedGeneration is not reported, a new lastUpdateTime is how a
+        reader knows the controller has handled its write."""
+        name, generation = obj["metadata"]["name"], obj["metadata"]["generation"]
         current = obj.get("status") or {}
-        if all(current.get(k) == v for k, v in status.items()):
+        if self.reported.get(name) == generation and all(current.get(k) == v for k, v in status.items()):
             return
         try:
-            await self.gateway.patch_status(self.kind, obj["metadata"]["name"], {**status, "lastUpdateTime": now()})
+            await self.gateway.patch_status(self.kind, name, {**status, "lastUpdateTime": now()})
         except ApiException as exc:
             if exc.status != 404:
                 raise
+            return
+        self.reported[name] = generation
 
 
 def _role_word(role):
