@@ -22,7 +22,7 @@ def high_availability(name, spec, runtime, detailed):
     return {**block, "healthState": "Healthy" if health == "HEALTHY" else "Error",
             "replicas": contained_ag_replicas(name, instance_spec.replicas_of(spec), spec.get("readableSecondaries", 0),
                                               health),
-            "message": catching_up(database) if database.resync else None}
+            "message": catching_up(database) if database.catch_up_to is not None else None}
 
 
 def contained_ag_replicas(name, replicas, readable, health="HEALTHY"):
@@ -37,7 +37,7 @@ def catching_up(database):
     last = database.discards[-1]
     return (f"databases not synchronized: {last['count']} divergent transactions (LSN {last['first_lsn']} to "
             f"{last['last_lsn']}) were discarded when {database.name} rejoined as secondary; catching up with the "
-            f"primary up to LSN {database.resync['catch_up_to']}")
+            f"primary up to LSN {database.catch_up_to}")
 
 
 def differs(current, wanted):

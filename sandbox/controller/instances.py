@@ -14,7 +14,8 @@ from . import instance_spec, instance_status, jsonfile
 from .behaviour import DEFAULT, PROFILES
 from .clock import now
 from .engine.addresses import AddressBook
-from .engine.instance import MIRRORING_PORT, TDS_PORT, InstanceRuntime
+from .engine.instance import InstanceRuntime
+from .instance_spec import MIRRORING_PORT, TDS_PORT
 
 LOG = logging.getLogger(__name__)
 # The sandbox's way to rotate an instance's mirroring certificate (no Arc API documents one): a new

@@ -38,8 +38,8 @@ class Database:
                          "last_discarded": 0, **meta.get("counters", {})}
         # every discard of a divergent log: {"count", "first_lsn", "last_lsn", "catch_up_to"}
         self.discards = meta.get("discards", [])
-        # while catching up after a discard: {"catch_up_to": LSN, "since": time}; None when synchronized
-        self.resync = meta.get("resync")
+        # while catching up after a discard: the primary's LSN to reach; None when synchronized
+        self.catch_up_to = meta.get("catch_up_to")
         self.on_resync_change = lambda: None  # the instance's status follows it
         self.data = {r["key"]: (r["lsn"], r["value"]) for r in self.log.records}
         self.writes_blocked = None  # a reason while a planned failover holds writes
@@ -53,7 +53,7 @@ class Database:
     # -- persistence ------------------------------------------------------------------------------
     def _save(self):
         jsonfile.save(self._meta_path, {"role": self.role, "epochs": self.epochs, "counters": self.counters,
-                                        "discards": self.discards, "resync": self.resync})
+                                        "discards": self.discards, "catch_up_to": self.catch_up_to})
 
     @property
     def tip(self):
@@ -137,9 +137,9 @@ class Database:
             self.data[record["key"]] = (record["lsn"], record["value"])
             if record["epoch"] != history.epoch_at(self.epochs, record["lsn"]):
                 self.epochs.append([record["epoch"], record["lsn"]])
-        caught_up = self.resync is not None and self.tip >= self.resync["catch_up_to"]
+        caught_up = self.catch_up_to is not None and self.tip >= self.catch_up_to
         if caught_up:
-            self.resync = None
+            self.catch_up_to = None
         self._save()
         self._notify()
         if caught_up:
@@ -160,7 +160,7 @@ class Database:
             catch_up_to = max(lsn, primary_tip or 0)
             self.discards.append({"count": len(dropped), "first_lsn": dropped[0]["lsn"],
                                   "last_lsn": dropped[-1]["lsn"], "catch_up_to": catch_up_to})
-            self.resync = {"catch_up_to": catch_up_to, "since": round(time.time(), 3)} if catch_up_to > lsn else None
+            self.catch_up_to = catch_up_to if catch_up_to > lsn else None
         self._save()
         self._notify()
         if dropped:
@@ -178,7 +178,7 @@ class Database:
         self.counters["partner_lsn_at_promotion"] = partner_tip
         self.counters["lost_at_promotion_at_least"] = max(0, (partner_tip or 0) - self.tip)
         self.other_primary = None
-        was_resyncing, self.resync = self.resync is not None, None  # a primary is the log others follow
+        was_resyncing, self.catch_up_to = self.catch_up_to is not None, None  # a primary is what others follow
         self._save()
         if was_resyncing:
             self.on_resync_change()
@@ -208,7 +208,7 @@ class Database:
     @property
     def synchronization_health(self):
         """NOT_HEALTHY while catching up after a discard, HEALTHY otherwise (the link's state aside)."""
-        return "NOT_HEALTHY" if self.resync else "HEALTHY"
+        return "NOT_HEALTHY" if self.catch_up_to is not None else "HEALTHY"
 
     def stats(self):
         last = self.discards[-1] if self.discards else None
@@ -217,7 +217,7 @@ class Database:
                 "other_primary": self.other_primary, **self.counters,
                 "last_discarded_lsns": [last["first_lsn"], last["last_lsn"]] if last else None,
                 "discards": self.discards, "synchronization_health": self.synchronization_health,
-                "catching_up_to_lsn": self.resync["catch_up_to"] if self.resync else None}
+                "catching_up_to_lsn": self.catch_up_to}
 
     def close(self):
         self.log.close()

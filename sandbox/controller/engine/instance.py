@@ -12,14 +12,13 @@ import shutil
 
 from .. import jsonfile
 from ..cluster_ca import status_pem
+from ..instance_spec import MIRRORING_PORT
 from . import channel, licence
 from .client_endpoint import ClientEndpoint
 from .database import Database
 from .link import MirroringLink
 
 LOG = logging.getLogger(__name__)
-TDS_PORT = 1433
-MIRRORING_PORT = 5022
 # addresses tried for an endpoint before falling back to free ports
 ADDRESS_ATTEMPTS = 8
 

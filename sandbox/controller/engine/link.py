@@ -325,8 +325,9 @@ class MirroringLink:
             self.partner_hardened = max(self.partner_hardened, message["hardened"])
             self.partner["tip"] = self.partner_hardened
             self._acked.set()
-            if message.get("health", self.partner.get("health")) != self.partner.get("health"):
-                self.partner["health"] = message["health"]  # it caught up (or fell out): the status must say so
+            health = message.get("health")
+            if health and health != self.partner.get("health"):
+                self.partner["health"] = health  # it caught up (or fell out of step): the status must say so
                 self._changed()
         elif kind == "truncate" and self.db.role == SECONDARY:
             discarded = self.db.discard_after(message["to"], message.get("tip"))
