@@ -116,8 +116,14 @@ class InstanceReconciler:
                           {"tier": instance_spec.tier_of(spec), "licenseType": instance_spec.license_of(spec)})
             return await self._start(obj)
         if await runtime.change_ports(instance_spec.ports_of(spec)):
+            await self._report_warnings(obj, runtime)
             await self._apply_services(obj, runtime)
         return runtime
+
+    async def _report_warnings(self, obj, runtime):
+        """An endpoint that could not listen where a real one does, as an Event on the instance."""
+        for warning in runtime.take_warnings():
+            await self.gateway.event(obj, "EndpointPortUnavailable", warning, "Warning")
 
     async def _rotate_if_asked(self, obj, runtime):
         """Issue a new mirroring certificate if the rotation annotation asks for one; True if it did."""
@@ -158,8 +164,7 @@ class InstanceReconciler:
             await runtime.stop()
             raise
         self.runtimes[name] = runtime
-        for warning in runtime.warnings:
-            await self.gateway.event(obj, "EndpointPortUnavailable", warning, "Warning")
+        await self._report_warnings(obj, runtime)
         await self._apply_services(obj, runtime)
         self.on_runtime_change(name)
         return runtime

@@ -3,9 +3,9 @@ mirroring endpoint and (when a DAG names it) its mirroring link.
 
 The endpoints listen where a real instance's Services do: TDS on 1433 (or spec.services.*.port), mirroring
 on 5022, each instance on loopback addresses of its own (addresses.py). An address some other process
-holds is skipped for the next one; if no address takes the ports (a process listening on them on every
-address), the instance falls back to free ports and says so in its warnings. Addresses and ports are
-kept, so a restarted site publishes the same endpoints."""
+holds is skipped for the next one; a port that no address can take (a process listening on it on every
+address) is replaced by a free one, with a warning the controller turns into an Event. Addresses and
+ports are kept, so a restarted site publishes the same endpoints."""
 import errno
 import logging
 import shutil
@@ -97,17 +97,19 @@ class InstanceRuntime:
 
     async def _bind_group(self, endpoint, listeners):
         """(address, ports) of listeners that share an address: the endpoint's leased address, or the next one
-        when another process holds it."""
-        avoid, why = [], f"{ADDRESS_ATTEMPTS} addresses of this site were tried and another process holds them"
+        when another process holds it there. When none of ADDRESS_ATTEMPTS addresses takes every port (a process
+        listening on one of them on all addresses), each port that can be is still used, the others are free
+        ones, with a warning."""
+        avoid = []
         for unused in range(ADDRESS_ATTEMPTS):
             address = self.addresses.lease(self.uid, endpoint, avoid)
             try:
                 return address, await _bind_all(address, [(listener, port) for listener, port, unused in listeners])
             except OSError as exc:
                 if exc.errno == errno.EADDRNOTAVAIL or self.addresses.shared:
-                    # a system that serves only 127.0.0.1 on loopback: the site's own address, any free port
-                    why = ("the site's address is not a loopback one: its instances share it" if self.addresses.shared
-                           else f"this machine cannot listen on {address} (it serves only part of 127.0.0.0/8)")
+                    self._warn(f"instance {self.name}: its {endpoint} endpoint cannot have an address of its own "
+                               f"({address}: {exc.strerror}); it shares the site's address "
+                               f"{self.addresses.site_address}")
                     address = self.addresses.site_address
                     break
                 if exc.errno != errno.EADDRINUSE:
@@ -115,29 +117,28 @@ class InstanceRuntime:
                 avoid.append(address)
         else:
             address = self.addresses.lease(self.uid, endpoint)
-        ports = [await self._bind_one(listener, address, None, saved) for listener, unused, saved in listeners]
-        wanted = ", ".join(str(listener[1]) for listener in listeners)
-        self._warn(f"the {endpoint} endpoint of instance {self.name} listens on {address} port(s) "
-                   f"{', '.join(map(str, ports))}, not {wanted}: {why}")
-        return address, ports
+        return address, [await self._bind_one(listener, address, port, saved) for listener, port, saved in listeners]
 
     async def _bind_one(self, listener, address, wanted, saved):
-        """Listen on `wanted` (or, in a fallback, the port used last time), else on any free port."""
+        """Listen on `wanted`, else on the port used last time, else on any free port (with a warning)."""
+        bound = None
         for port in (wanted, saved):
-            if port:
-                try:
-                    return await listener.start(address, port)
-                except OSError as exc:
-                    if exc.errno != errno.EADDRINUSE:
-                        raise
-        port = await listener.start(address, 0)
-        if wanted:
-            self._warn(f"instance {self.name}: port {wanted} is taken on {address}; listening on {port} instead")
-        return port
+            if port and bound is None:
+                bound = await _start_unless_taken(listener, address, port)
+        if bound is None:
+            bound = await listener.start(address, 0)
+        if bound != wanted:
+            self._warn(f"instance {self.name}: port {wanted} is taken on {address}; it listens on {bound} instead")
+        return bound
 
     def _warn(self, text):
         LOG.warning("%s", text)
         self.warnings.append(text)
+
+    def take_warnings(self):
+        """The warnings since the last call (each reported once)."""
+        taken, self.warnings = self.warnings, []
+        return taken
 
     def _save_ports(self):
         jsonfile.save(self.state_dir / "ports.json", {"client": self.client_port, "mirroring": self.mirroring_port,
@@ -212,6 +213,16 @@ class InstanceRuntime:
         stats["licence_type"] = self.licence
         stats["clients_refused"] = self.client_refusal()
         return stats
+
+
+async def _start_unless_taken(listener, address, port):
+    """The port, once listening on it; None when another socket holds it."""
+    try:
+        return await listener.start(address, port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        return None
 
 
 async def _bind_all(address, listeners):

@@ -116,6 +116,26 @@ def test_spec_service_ports_are_honoured_and_can_change(made):
     assert ports == {"port-mssql-tds": 11433, "port-mssql-mirroring": 5022}
 
 
+def test_a_port_held_on_every_address_is_replaced_by_a_free_one_and_an_event_says_so(made):
+    """Fixed ports cannot be had when another process listens on one on all addresses: the instance still
+    becomes Ready, on a free port for that endpoint only, and says why."""
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("0.0.0.0", 0))
+        holder.listen()
+        held = holder.getsockname()[1]
+        instance = made("primary", services={"primary": {"port": held}})
+        endpoints = instance.wait_ready()["status"]["endpoints"]
+    primary, mirroring = address_and_port(endpoints["primary"], ","), address_and_port(endpoints["mirroring"], ":")
+    assert primary[1] != held and mirroring == (primary[0], 5022), endpoints
+    with SqlClient(endpoints["primary"]) as sql:
+        sql.write("still", "served")
+    events = instance.site.core().list_namespaced_event(instance.site.namespace).items
+    warnings = [e.message for e in events if e.involved_object.name == instance.name
+                and e.reason == "EndpointPortUnavailable"]
+    assert any(f"port {held} is taken" in w and f"listens on {primary[1]}" in w for w in warnings), warnings
+
+
 @pytest.mark.parametrize("port, words", [(0, ["spec.services.primary.port", "0", "1 to 65535"]),
                                          (5022, ["spec.services.primary.port", "5022", "mirroring port"])])
 def test_a_tds_port_that_cannot_be_is_an_error(made, port, words):
