@@ -49,6 +49,13 @@ class Behaviour:
     # A Ready instance's status.highAvailability carries healthState Healthy and the contained AG's replicas.
     # A real Ready instance was seen with healthState Error and replicas []. (H, emulator-audit #11)
     instance_ha_detail: bool = True
+    # Client connections to an instance whose spec.licenseType is DisasterRecovery. Documented: "you cannot connect
+    # to an instance whose licence type is DisasterRecovery" (S-DOC-TSG); whether that still holds once such an
+    # instance was promoted is not. "always": refused whatever its role, until the licence is switched to BasePrice
+    # or LicenseIncluded (the documented step after a failover); "while-secondary": refused only while it is a
+    # secondary. Every profile takes "always", the conservative reading. (M docs, L once promoted;
+    # emulator-audit #8)
+    dr_licence_refuses_clients: str = "always"
 
     def describe(self):
         """The switches as a dict (for `python -m sandbox status` and the tests)."""

@@ -1,10 +1,12 @@
 """The site's "Cluster Certificate Authority" and the mirroring certificate of each instance.
 
-As observed on real Arc clusters: issuer CN=Cluster Certificate Authority, subject CN=dbm,
-RSA-2048, sha256, EKU server and client auth, the `<mi>-svc` SANs, valid 5 years. Private keys
-stay in the controller's own state directory; only the certificate is published (in the
-instance's status), with the \\r\\n line breaks seen in real CR dumps.
+As observed on real Arc clusters (emulator-audit.md, "New evidence"): issuer CN=Cluster Certificate
+Authority, subject CN=dbm, RSA-2048, sha256, the `<mi>-svc` SANs, valid 1825 days; the extended key
+usage (server and client auth) marked critical and no BasicConstraints extension. Private keys stay
+in the controller's own state directory; only the certificate is published (in the instance's
+status), laid out as in a real CR dump (see `status_pem`).
 """
+import base64
 import datetime
 
 from cryptography import x509
@@ -55,19 +57,26 @@ class ClusterCA:
         validity = datetime.timedelta(days=valid_days) if valid_days else VALIDITY
         cert = (certificate_builder(common_name("dbm"), self.cert.subject, key.public_key(), validity)
                 .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                 .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=True, key_cert_sign=False,
                                              crl_sign=False, content_commitment=False, data_encipherment=False,
                                              key_agreement=False, encipher_only=False, decipher_only=False),
                                critical=True)
                 .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
-                                                      ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+                                                      ExtendedKeyUsageOID.CLIENT_AUTH]), critical=True)
                 .sign(self._key, hashes.SHA256()))
         write_private(key_path, key_pem(key))
         cert_path.write_bytes(_pem(cert))
         return cert_path.read_bytes()
 
 
+# the PEM layout of a real status: base64 lines of 76 characters (MIME's width, not PEM's 64), "\n" after
+# the BEGIN line, "\r\n" between body lines, "\n" before and after the END line
+STATUS_PEM_WIDTH = 76
+
+
 def status_pem(pem_bytes):
-    """The PEM as real clusters publish it in status: CRLF line breaks."""
-    return pem_bytes.decode().replace("\r\n", "\n").replace("\n", "\r\n")
+    """The certificate as real clusters publish it in status.highAvailability.mirroringCertificate."""
+    der = x509.load_pem_x509_certificate(pem_bytes).public_bytes(serialization.Encoding.DER)
+    body = base64.b64encode(der).decode()
+    lines = [body[i:i + STATUS_PEM_WIDTH] for i in range(0, len(body), STATUS_PEM_WIDTH)]
+    return "-----BEGIN CERTIFICATE-----\n" + "\r\n".join(lines) + "\n-----END CERTIFICATE-----\n"

@@ -13,6 +13,10 @@ TIERS = {"generalpurpose": "GeneralPurpose", "gp": "GeneralPurpose", "businesscr
          "bc": "BusinessCritical"}
 LICENSE_TYPES = ("LicenseIncluded", "BasePrice", "DisasterRecovery")
 MIN_MEMORY_REQUEST = 2 * 2 ** 30
+# the ports of the external Services: TDS (spec.services.<service>.port, default 1433) and mirroring (5022, on
+# the primary Service beside TDS)
+TDS_PORT, MIRRORING_PORT = 1433, 5022
+SERVICES = {"primary": "primary", "readableSecondaries": "secondary"}  # spec.services key -> endpoint
 
 
 def tier_of(spec):
@@ -25,7 +29,15 @@ def replicas_of(spec):
 
 
 def license_of(spec):
+    """The licence type in force. It may change after creation (after a failover the docs switch the new
+    primary from DisasterRecovery to BasePrice or LicenseIncluded), so nothing here refuses a change."""
     return spec.get("licenseType", "LicenseIncluded")
+
+
+def ports_of(spec):
+    """{endpoint: TDS port} for the primary and readable-secondary endpoints."""
+    services = spec.get("services") or {}
+    return {endpoint: (services.get(key) or {}).get("port") or TDS_PORT for key, endpoint in SERVICES.items()}
 
 
 def problems(obj, secret, created_with=None):
@@ -44,6 +56,7 @@ def problems(obj, secret, created_with=None):
     if license_of(spec) not in LICENSE_TYPES:
         found.append(f"spec.licenseType {license_of(spec)!r} is not one of {', '.join(LICENSE_TYPES)}")
     found += _resource_problems(((spec.get("scheduling") or {}).get("default") or {}).get("resources") or {})
+    found += _port_problems(spec.get("services") or {})
     found += _secret_problems(spec, secret)
     return found
 
@@ -56,6 +69,20 @@ def _replica_problems(tier, replicas):
     if tier == "BusinessCritical" and replicas not in (2, 3):
         return [f"spec.replicas {replicas} is not allowed for BusinessCritical: use 2 or 3"]
     return []
+
+
+def _port_problems(services):
+    found = []
+    for key in SERVICES:
+        port = (services.get(key) or {}).get("port")
+        if port is None:
+            continue
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+            found.append(f"spec.services.{key}.port {port!r} is not a port number (1 to 65535)")
+        elif key == "primary" and port == MIRRORING_PORT:
+            found.append(f"spec.services.primary.port {port} is the mirroring port of the same Service "
+                         "(<mi>-external-svc, port-mssql-mirroring): choose another TDS port")
+    return found
 
 
 def _resource_problems(resources):

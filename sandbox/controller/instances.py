@@ -1,16 +1,21 @@
 """SqlManagedInstance reconcile: validate, start the instance's engine and endpoints, publish its
-Service and status, and reach Ready after the site's ready delay (Error with the reason otherwise).
-A spec change moves the state away from Ready and back; deletion stops the endpoints."""
+Services and status, and reach Ready after the site's ready delay (Error with the reason otherwise).
+A spec change moves the state away from Ready and back (a new licence type or TDS port takes effect
+then); deletion stops the endpoints and frees their addresses. Between changes a Ready instance's
+status follows its engine: a database catching up after a discarded divergent log is reported, with an
+Event for the discard."""
 import asyncio
 import logging
 
 from kubernetes.client.rest import ApiException
 
 from ..profiles import DATA_CONTROLLER_VERSION
-from . import instance_spec, jsonfile
+from . import instance_spec, instance_status, jsonfile
 from .behaviour import DEFAULT, PROFILES
 from .clock import now
+from .engine.addresses import AddressBook
 from .engine.instance import InstanceRuntime
+from .instance_spec import MIRRORING_PORT, TDS_PORT
 
 LOG = logging.getLogger(__name__)
 # The sandbox's way to rotate an instance's mirroring certificate (no Arc API documents one): a new
@@ -35,12 +40,15 @@ class InstanceReconciler:
         self.on_runtime_change = lambda name: None  # the DAG reconciler listens
         self.requeue = lambda name: None  # set by the controller: reconcile `name` again
         self._secret_rechecks = set()
+        self.addresses = AddressBook(state_dir / "addresses.json", site.address)
+        self._leases_pruned = False
 
     def runtime(self, name):
         """The running engine of a Ready instance, or None."""
         return self.runtimes.get(name)
 
     async def reconcile(self, name):
+        self._prune_leases()
         obj = self.informer.objects.get(name)
         if obj is None or obj["metadata"].get("deletionTimestamp"):
             await self._forget(name)
@@ -54,10 +62,20 @@ class InstanceReconciler:
         if settled and name not in self._secret_rechecks:
             if status["state"] == "Ready" and runtime is None:
                 runtime = await self._start(obj)  # the controller restarted: bring the engine back as it was
-            if status["state"] == "Ready":
-                await self._rotate_if_asked(obj, runtime)
+            if status["state"] == "Ready" and not await self._rotate_if_asked(obj, runtime):
+                await self._follow_engine(obj, runtime)  # (after a rotation: on the event of its own write)
             return
         await self._converge(obj, runtime)
+
+    def _prune_leases(self):
+        """Once, when the informer first knows every instance: free the addresses of instances deleted while
+        the controller was down."""
+        if not self._leases_pruned:
+            self._leases_pruned = True
+            gone = self.addresses.known({o["metadata"]["uid"] for o in self.informer.objects.values()})
+            if gone:
+                LOG.info("freed the endpoint addresses of %d instance(s) deleted while the controller was down",
+                         len(gone))
 
     async def _converge(self, obj, runtime):
         name, generation = obj["metadata"]["name"], obj["metadata"]["generation"]
@@ -77,20 +95,43 @@ class InstanceReconciler:
             return
         await self._patch(name, {"state": "Creating" if runtime is None else "Updating", "message": "",
                                  "lastUpdateTime": now()})
-        if runtime is None:
-            jsonfile.save(self._dir(obj) / "instance.json",
-                          {"tier": instance_spec.tier_of(spec), "licenseType": instance_spec.license_of(spec)})
-            runtime = await self._start(obj)
+        try:
+            runtime = await self._bring_up(obj, runtime)
+        except OSError as exc:  # a port this machine will not let the sandbox listen on (below 1024)
+            message = f"the instance's endpoints cannot listen: {exc}"
+            await self._patch(name, {"state": "Error", "message": message, "observedGeneration": generation,
+                                     "lastUpdateTime": now()})
+            await self.gateway.event(obj, "EndpointFailed", message, "Warning")
+            return
         await asyncio.sleep(self.timings.ready_delay_seconds)
+        self._apply_licence(obj, runtime)
         await self._publish_ready(obj, runtime)
         await self.gateway.event(obj, "Ready", f"instance {name} is ready (generation {generation})")
 
+    async def _bring_up(self, obj, runtime):
+        """A new instance's engine started, or a running one listening where the changed spec says."""
+        spec = obj.get("spec") or {}
+        if runtime is None:
+            jsonfile.save(self._dir(obj) / "instance.json",
+                          {"tier": instance_spec.tier_of(spec), "licenseType": instance_spec.license_of(spec)})
+            return await self._start(obj)
+        if await runtime.change_ports(instance_spec.ports_of(spec)):
+            await self._report_warnings(obj, runtime)
+            await self._apply_services(obj, runtime)
+        return runtime
+
+    async def _report_warnings(self, obj, runtime):
+        """An endpoint that could not listen where a real one does, as an Event on the instance."""
+        for warning in runtime.take_warnings():
+            await self.gateway.event(obj, "EndpointPortUnavailable", warning, "Warning")
+
     async def _rotate_if_asked(self, obj, runtime):
+        """Issue a new mirroring certificate if the rotation annotation asks for one; True if it did."""
         wanted = (obj["metadata"].get("annotations") or {}).get(ROTATE_ANNOTATION)
         record_path = self._dir(obj) / "instance.json"
         record = jsonfile.load(record_path, {})
         if not wanted or wanted == record.get("rotation"):
-            return
+            return False
         runtime.rotate_certificate(_valid_days(obj))
         jsonfile.save(record_path, {**record, "rotation": wanted})
         await self._patch(obj["metadata"]["name"], {"highAvailability": {"mirroringCertificate":
@@ -99,6 +140,7 @@ class InstanceReconciler:
         await self.gateway.event(obj, "MirroringCertificateRotated",
                                  f"instance {obj['metadata']['name']} has a new mirroring certificate; partners "
                                  "pinning the old one must be updated")
+        return True
 
     def _schedule_secret_recheck(self, name, needed):
         if not needed:
@@ -113,12 +155,53 @@ class InstanceReconciler:
     async def _start(self, obj):
         name = obj["metadata"]["name"]
         runtime = InstanceRuntime(self._dir(obj), name, self.site.namespace, obj["metadata"]["uid"],
-                                  self.site.address, self.cluster_ca, self.timings, self.partition)
-        await runtime.start()
+                                  self.addresses, self.cluster_ca, self.timings, self.partition)
+        runtime.on_sync_change = lambda: self.requeue(name)
+        self._apply_licence(obj, runtime)
+        try:
+            await runtime.start(instance_spec.ports_of(obj.get("spec") or {}))
+        except BaseException:
+            await runtime.stop()
+            raise
         self.runtimes[name] = runtime
-        await self._apply_service(obj, runtime)
+        await self._report_warnings(obj, runtime)
+        await self._apply_services(obj, runtime)
         self.on_runtime_change(name)
         return runtime
+
+    def _apply_licence(self, obj, runtime):
+        """The licence type in force from now on, and the controller's rule for the DR licence."""
+        runtime.licence = instance_spec.license_of(obj.get("spec") or {})
+        runtime.licence_rule = self.behaviour.dr_licence_refuses_clients
+
+    async def _follow_engine(self, obj, runtime):
+        """A Ready instance's status between spec changes: its endpoints and its databases' synchronization
+        as the engine has them (written only when they changed), and an Event for each divergent log the
+        engine discarded."""
+        status = obj.get("status") or {}
+        wanted = {"highAvailability": self._high_availability(obj, runtime)}
+        if status.get("endpoints") != runtime.endpoints:
+            wanted["endpoints"] = runtime.endpoints
+            await self._apply_services(obj, runtime)
+        if "endpoints" in wanted or instance_status.differs(status.get("highAvailability") or {},
+                                                            wanted["highAvailability"]):
+            await self._patch(obj["metadata"]["name"], {**wanted, "lastUpdateTime": now()})
+        await self._report_discards(obj, runtime)
+
+    def _high_availability(self, obj, runtime):
+        return instance_status.high_availability(obj["metadata"]["name"], obj.get("spec") or {}, runtime,
+                                                 self.behaviour.instance_ha_detail)
+
+    async def _report_discards(self, obj, runtime):
+        path = self._dir(obj) / "instance.json"
+        record = jsonfile.load(path, {})
+        reported, discards = record.get("discards_reported", 0), runtime.db.discards
+        if reported >= len(discards):
+            return
+        for discard in discards[reported:]:
+            await self.gateway.event(obj, instance_status.DISCARD_REASON,
+                                     instance_status.discard_message(runtime.name, discard), "Warning")
+        jsonfile.save(path, {**record, "discards_reported": len(discards)})
 
     async def _forget(self, name):
         runtime = self.runtimes.pop(name, None)
@@ -128,8 +211,7 @@ class InstanceReconciler:
             self.on_runtime_change(name)
 
     async def _publish_ready(self, obj, runtime):
-        spec = obj.get("spec") or {}
-        replicas = instance_spec.replicas_of(spec)
+        replicas = instance_spec.replicas_of(obj.get("spec") or {})
         await self._patch(obj["metadata"]["name"], {
             "state": "Ready",
             "message": "",
@@ -139,13 +221,9 @@ class InstanceReconciler:
             "runningVersion": DATA_CONTROLLER_VERSION,
             "roles": {"sql": {"replicas": replicas, "readyReplicas": replicas}},
             "endpoints": runtime.endpoints,
-            "highAvailability": {
-                "mirroringCertificate": runtime.certificate_pem,
-                "healthState": "Healthy",
-                "replicas": _contained_ag_replicas(obj["metadata"]["name"], replicas,
-                                                   spec.get("readableSecondaries", 0)),
-            },
+            "highAvailability": self._high_availability(obj, runtime),
         })
+        await self._report_discards(obj, runtime)
 
     async def _patch(self, name, status):
         try:
@@ -154,39 +232,39 @@ class InstanceReconciler:
             if exc.status != 404:  # deleted meanwhile: nothing to report on
                 raise
 
-    async def _apply_service(self, obj, runtime):
-        """`<mi>-external-svc`, owned by the instance (garbage-collected with it)."""
-        name, spec = obj["metadata"]["name"], obj.get("spec") or {}
-        service_type = ((spec.get("services") or {}).get("primary") or {}).get("type") or "LoadBalancer"
+    async def _apply_services(self, obj, runtime):
+        """`<mi>-external-svc` (TDS and mirroring) and `<mi>-secondary-external-svc` (readable secondaries),
+        owned by the instance (garbage-collected with it), each with its endpoint's address as load balancer."""
+        name, services = obj["metadata"]["name"], (obj.get("spec") or {}).get("services") or {}
+        primary_type = (services.get("primary") or {}).get("type") or "LoadBalancer"
+        await self._apply_service(obj, f"{name}-external-svc", primary_type, runtime.address, [
+            {"name": "port-mssql-tds", "port": runtime.client_port, "targetPort": TDS_PORT},
+            {"name": "port-mssql-mirroring", "port": runtime.mirroring_port, "targetPort": MIRRORING_PORT}])
+        secondary_type = (services.get("readableSecondaries") or {}).get("type") or primary_type
+        await self._apply_service(obj, f"{name}-secondary-external-svc", secondary_type, runtime.secondary_address,
+                                  [{"name": "port-mssql-tds", "port": runtime.secondary_port,
+                                    "targetPort": TDS_PORT}])
+
+    async def _apply_service(self, obj, service_name, service_type, address, ports):
+        name = obj["metadata"]["name"]
         body = {
             "apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": f"{name}-external-svc", "namespace": self.site.namespace,
+            "metadata": {"name": service_name, "namespace": self.site.namespace,
                          "labels": {"app.kubernetes.io/instance": name, "arc-resource": "sqlmanagedinstance"},
                          "ownerReferences": [{"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": name,
                                               "uid": obj["metadata"]["uid"], "controller": True,
                                               "blockOwnerDeletion": True}]},
-            "spec": {"type": service_type, "selector": {"app.kubernetes.io/instance": name},
-                     "ports": [{"name": "port-mssql-tds", "port": runtime.client_port, "targetPort": 1433},
-                               {"name": "port-mssql-mirroring", "port": runtime.mirroring_port, "targetPort": 5022}]},
+            "spec": {"type": service_type, "selector": {"app.kubernetes.io/instance": name}, "ports": ports},
         }
         await self.gateway.apply_service(body)
         if service_type == "LoadBalancer":
-            await self.gateway.call(self.gateway.core.patch_namespaced_service_status, body["metadata"]["name"],
-                                    self.site.namespace,
-                                    {"status": {"loadBalancer": {"ingress": [{"ip": self.site.address}]}}})
+            await self.gateway.call(self.gateway.core.patch_namespaced_service_status, service_name,
+                                    self.site.namespace, {"status": {"loadBalancer": {"ingress": [{"ip": address}]}}})
 
     async def stop_all(self):
         for runtime in list(self.runtimes.values()):
             await runtime.stop()
         self.runtimes.clear()
-
-
-def _contained_ag_replicas(name, replicas, readable):
-    return [{"replicaName": f"{name}-{i}", "role": "PRIMARY" if i == 0 else "SECONDARY",
-             "availabilityMode": "SYNCHRONOUS_COMMIT", "connectedState": "CONNECTED",
-             "synchronizationState": "HEALTHY", "healthState": "OK",
-             "secondaryRoleAllowConnections": "ALL" if i == 0 or i <= readable else "NO"}
-            for i in range(replicas)]
 
 
 def _valid_days(obj):

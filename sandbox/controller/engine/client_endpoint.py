@@ -7,6 +7,11 @@ and the demo, standing in for TDS. One JSON object per line each way:
     {"op": "dump", "after": 0, "limit": 1000}  ->  {"ok": true, "records": [{"lsn": 1, "epoch": 1, "key": ...}]}
 
 A secondary answers a write with {"ok": false, "error": "..."}; it is never a path the modules use.
+
+`write` and `read` are what a client does over TDS: an instance that admits no clients (the DR licence,
+see licence.py) refuses them with the reason. `stats` and `dump` stand for what an operator reads inside
+the pod (the DMVs over `localhost,1533`, the troubleshooting guide's way): they always answer. The same
+protocol serves the readable-secondary endpoint (`status.endpoints.secondary`), which takes no writes.
 """
 import asyncio
 import json
@@ -15,12 +20,15 @@ from .database import WriteRefused
 
 MAX_DUMP = 10000
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
+CLIENT_OPS = ("write", "read")
 
 
 class ClientEndpoint:
-    def __init__(self, database, stats):
+    def __init__(self, database, stats, refusal=lambda: None, read_only=False):
         self.database = database
         self._stats = stats  # callable: the instance's statistics (database plus link)
+        self._refusal = refusal  # callable: why clients are refused now (None: they are not)
+        self.read_only = read_only
         self._server = None
 
     async def start(self, host, port):
@@ -31,6 +39,7 @@ class ClientEndpoint:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+            self._server = None
 
     async def _serve(self, reader, writer):
         try:
@@ -51,7 +60,14 @@ class ClientEndpoint:
             op = request["op"]
         except (ValueError, KeyError, TypeError):
             return {"ok": False, "error": "malformed request: expected one JSON object with an 'op' per line"}
+        refused = self._refusal() if op in CLIENT_OPS else None
+        if refused:
+            return {"ok": False, "error": refused}
         try:
+            if op == "write" and self.read_only:
+                raise WriteRefused(f"instance {self.database.name}: the readable-secondary endpoint "
+                                   "(status.endpoints.secondary) takes no writes; writes go to "
+                                   "status.endpoints.primary")
             if op == "write":
                 return {"ok": True, "lsn": await self.database.commit(str(request["key"]), request.get("value"))}
             if op == "read":

@@ -5,6 +5,11 @@ before it is acknowledged, and in synchronous mode also hardened by the partner 
 `commit_gate` the mirroring link installs). A secondary refuses writes and applies what its
 primary streams. Role and epoch history are persisted, so a primary killed and restarted still
 believes it is primary: exactly the returning old primary of a forced failover.
+
+A rejoining side whose log diverged discards what the new primary never had, then is not synchronized
+(NOT_HEALTHY) until it has caught up with the primary's log as it stood when the discard happened: SQL
+Server leaves such databases not synchronized until they catch up (dr-semantics.md §1.7,
+emulator-audit #15). Each discard is kept (count and LSN range) for the controller to report.
 """
 import asyncio
 import time
@@ -31,6 +36,11 @@ class Database:
         self.epochs = meta.get("epochs") or history.initial(name)
         self.counters = {"local_writes": 0, "split_brain_writes": 0, "discarded_on_rejoin": 0,
                          "last_discarded": 0, **meta.get("counters", {})}
+        # every discard of a divergent log: {"count", "first_lsn", "last_lsn", "catch_up_to"}
+        self.discards = meta.get("discards", [])
+        # while catching up after a discard: the primary's LSN to reach; None when synchronized
+        self.catch_up_to = meta.get("catch_up_to")
+        self.on_resync_change = lambda: None  # the instance's status follows it
         self.data = {r["key"]: (r["lsn"], r["value"]) for r in self.log.records}
         self.writes_blocked = None  # a reason while a planned failover holds writes
         self.other_primary = None  # set by the link when the partner also claims to be primary
@@ -42,7 +52,8 @@ class Database:
 
     # -- persistence ------------------------------------------------------------------------------
     def _save(self):
-        jsonfile.save(self._meta_path, {"role": self.role, "epochs": self.epochs, "counters": self.counters})
+        jsonfile.save(self._meta_path, {"role": self.role, "epochs": self.epochs, "counters": self.counters,
+                                        "discards": self.discards, "catch_up_to": self.catch_up_to})
 
     @property
     def tip(self):
@@ -126,20 +137,34 @@ class Database:
             self.data[record["key"]] = (record["lsn"], record["value"])
             if record["epoch"] != history.epoch_at(self.epochs, record["lsn"]):
                 self.epochs.append([record["epoch"], record["lsn"]])
+        caught_up = self.catch_up_to is not None and self.tip >= self.catch_up_to
+        if caught_up:
+            self.catch_up_to = None
         self._save()
         self._notify()
+        if caught_up:
+            self.on_resync_change()
         return self.tip
 
-    def discard_after(self, lsn):
-        """Rejoin: drop divergent records after the common point; returns how many were discarded."""
+    def discard_after(self, lsn, primary_tip=None):
+        """Rejoin: drop divergent records after the common point `lsn`; returns how many were discarded.
+        The database is then not synchronized until it holds the primary's log up to `primary_tip` (the
+        primary's last LSN when it asked for the discard)."""
         dropped = self.log.truncate(lsn)
         self._next_lsn = self.tip + 1
         self.epochs = [e for e in self.epochs if e[1] <= lsn] or history.initial(self.name)
         self.data = {r["key"]: (r["lsn"], r["value"]) for r in self.log.records}
         self.counters["last_discarded"] = len(dropped)
         self.counters["discarded_on_rejoin"] += len(dropped)
+        if dropped:
+            catch_up_to = max(lsn, primary_tip or 0)
+            self.discards.append({"count": len(dropped), "first_lsn": dropped[0]["lsn"],
+                                  "last_lsn": dropped[-1]["lsn"], "catch_up_to": catch_up_to})
+            self.catch_up_to = catch_up_to if catch_up_to > lsn else None
         self._save()
         self._notify()
+        if dropped:
+            self.on_resync_change()
         return len(dropped)
 
     # -- roles ------------------------------------------------------------------------------------
@@ -153,7 +178,10 @@ class Database:
         self.counters["partner_lsn_at_promotion"] = partner_tip
         self.counters["lost_at_promotion_at_least"] = max(0, (partner_tip or 0) - self.tip)
         self.other_primary = None
+        was_resyncing, self.catch_up_to = self.catch_up_to is not None, None  # a primary is what others follow
         self._save()
+        if was_resyncing:
+            self.on_resync_change()
         self._notify()
 
     def demote(self):
@@ -177,10 +205,19 @@ class Database:
     def read(self, key):
         return self.data.get(key)
 
+    @property
+    def synchronization_health(self):
+        """NOT_HEALTHY while catching up after a discard, HEALTHY otherwise (the link's state aside)."""
+        return "NOT_HEALTHY" if self.catch_up_to is not None else "HEALTHY"
+
     def stats(self):
+        last = self.discards[-1] if self.discards else None
         return {"instance": self.name, "role": self.role, "committed_lsn": self.tip, "epoch": self.epoch,
                 "epochs": self.epochs, "writes_blocked": self.writes_blocked,
-                "other_primary": self.other_primary, **self.counters}
+                "other_primary": self.other_primary, **self.counters,
+                "last_discarded_lsns": [last["first_lsn"], last["last_lsn"]] if last else None,
+                "discards": self.discards, "synchronization_health": self.synchronization_health,
+                "catching_up_to_lsn": self.catch_up_to}
 
     def close(self):
         self.log.close()

@@ -7,8 +7,9 @@ presents its own mirroring certificate and accepts only the one pinned in its DA
 (`partnerMirroringCert`), then the hello/welcome exchange checks the DAG name, both instance
 names and the roles. Any mismatch leaves the link down with the cause, which the DAG status
 reports. Once both connections are up the primary finds the common point of the two logs
-(discarding a rejoining secondary's divergent records), streams the rest, and in synchronous
-mode holds each commit until the secondary has hardened it. A partner silent for the session
+(discarding a rejoining secondary's divergent records, which leaves it not synchronized until it
+has caught up), streams the rest, and in synchronous mode holds each commit until the secondary
+has hardened it. A partner silent for the session
 timeout is DISCONNECTED and the primary carries on alone.
 """
 import asyncio
@@ -108,6 +109,10 @@ class MirroringLink:
     def _changed(self):
         self._on_change()
 
+    def notify_change(self):
+        """Something the link reports changed outside it (the database caught up): the DAG status follows."""
+        self._changed()
+
     # -- TLS: our certificate out, only the pinned partner certificate in --------------------------
     def _context(self, purpose):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if purpose == "server" else ssl.PROTOCOL_TLS_CLIENT)
@@ -146,7 +151,8 @@ class MirroringLink:
 
     def _my_word(self):
         return {"dag": self.spec.shared_name, "from": self.spec.local, "to": self.spec.partner, "role": self.db.role,
-                "epoch": self.db.epoch, "epochs": self.db.epochs, "tip": self.db.tip, "sync": self.spec.sync_mode}
+                "epoch": self.db.epoch, "epochs": self.db.epochs, "tip": self.db.tip, "sync": self.spec.sync_mode,
+                "health": self.db.synchronization_health}
 
     # -- inbound: the partner's connection to our endpoint -----------------------------------------
     async def accept(self, reader, writer):
@@ -199,7 +205,7 @@ class MirroringLink:
         return _role_conflict(self.db.role, hello.get("role"), hello.get("from"), hello.get("epoch"))
 
     def _note_partner(self, word):
-        self.partner.update({k: word[k] for k in ("role", "epoch", "epochs", "tip", "sync") if k in word})
+        self.partner.update({k: word[k] for k in ("role", "epoch", "epochs", "tip", "sync", "health") if k in word})
         both_primary = self.db.role == PRIMARY and word.get("role") == PRIMARY
         self.db.other_primary = f"{word.get('from')} (epoch {word.get('epoch')})" if both_primary else None
 
@@ -319,10 +325,14 @@ class MirroringLink:
             self.partner_hardened = max(self.partner_hardened, message["hardened"])
             self.partner["tip"] = self.partner_hardened
             self._acked.set()
+            health = message.get("health")
+            if health and health != self.partner.get("health"):
+                self.partner["health"] = health  # it caught up (or fell out of step): the status must say so
+                self._changed()
         elif kind == "truncate" and self.db.role == SECONDARY:
-            discarded = self.db.discard_after(message["to"])
-            LOG.info("%s: rejoined at LSN %s, discarded %s divergent transactions", self.db.name, message["to"],
-                     discarded)
+            discarded = self.db.discard_after(message["to"], message.get("tip"))
+            LOG.info("%s: rejoined at LSN %s, discarded %s divergent transactions; catching up to LSN %s",
+                     self.db.name, message["to"], discarded, message.get("tip"))
             await self._send({"type": "status", **self._my_word()})
             self._changed()
         elif kind == "records" and self.db.role == SECONDARY:
@@ -334,7 +344,7 @@ class MirroringLink:
                 return
             tip = await self.db.apply(message["records"])
             self.partner["tip"] = max(self.partner.get("tip") or 0, message.get("tip") or 0)
-            await self._send({"type": "ack", "hardened": tip})
+            await self._send({"type": "ack", "hardened": tip, "health": self.db.synchronization_health})
         elif kind == "promote" and self.db.role == SECONDARY:
             await self._on_promote_request(message)
             await self._send({"type": "status", **self._my_word()})
@@ -354,7 +364,8 @@ class MirroringLink:
             if self._stream_next is None:
                 common = history.common_point(self.db.epochs, self.db.tip, self.partner.get("epochs") or [],
                                               self.partner.get("tip", 0))
-                if self.partner.get("tip", 0) > common and not await self._send({"type": "truncate", "to": common}):
+                truncate = {"type": "truncate", "to": common, "tip": self.db.tip}
+                if self.partner.get("tip", 0) > common and not await self._send(truncate):
                     await self.db.wait_change(0.2)  # not sent: records must not follow before it
                     continue
                 self._stream_next = common + 1
@@ -532,7 +543,14 @@ class MirroringLink:
             "partner_hardened": self.partner_hardened,
             "sync_effective": self.sync_effective(),
             "catching_up": self.session_up and self.db.role == PRIMARY and self.partner_hardened < self.db.tip,
+            # synchronizationState of each side's databases, as replicas[] reports it: HEALTHY only while
+            # connected and not catching up after a discarded divergent log
+            "synchronization_health": self._health(self.db.synchronization_health),
+            "partner_synchronization_health": self._health(self.partner.get("health", "HEALTHY")),
         }
+
+    def _health(self, database_health):
+        return database_health if self.session_up else "NOT_HEALTHY"
 
 
 def _fit(records, limit):

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from kubernetes.client.rest import ApiException
 
 from .conftest import FOG, GROUP, SQLMI, Instance, Pair, wait_for, wait_partner_state, watch_until
+from .licence_support import switch_licence
 
 
 def mentions(text, *words):
@@ -197,8 +198,10 @@ def test_both_sides_secondary_fail_until_one_is_promoted(made):
 
 def test_a_secondary_on_an_instance_with_user_transactions_is_refused(made):
     pair = made.pair().create_instances()
+    switch_licence(pair.instances["secondary"], "LicenseIncluded")  # a DR instance takes no writes: used first,
     with pair.instances["secondary"].sql() as sql:
         sql.write("already", "here")
+    switch_licence(pair.instances["secondary"], "DisasterRecovery")  # then relabelled DR
     pair.create_dags()
     mentions(failed(pair.dags["secondary"]), pair.instances["secondary"].name, "user transactions")
 

@@ -9,6 +9,7 @@ from sandbox.workload import Workload
 
 from .conftest import (Pair, missing_acknowledged, own_sandbox, wait_for, wait_partner_state, wait_same_logs,
                        write_many)
+from .licence_support import open_to_clients
 
 FORCED = "force-primary-allow-data-loss"
 # the link streams 100 records/s, the workload writes 200/s: the DR side lags, as over a real WAN
@@ -58,6 +59,7 @@ def test_forced_failover_split_brain_and_rejoin(arc_alone, record_property):
         estimate = stats["lost_at_promotion_at_least"]
         assert 0 < estimate <= len(lost), (estimate, len(lost))
 
+        open_to_clients(new)  # the documented step after a failover: the DR licence goes
         after_promotion = write_many(new, 30, "new-primary")
         assert after_promotion[0] == promotion_lsn + 1
     finally:
@@ -120,6 +122,7 @@ def test_force_secondary_on_a_healthy_primary_demotes_it_and_the_partner_takes_o
     assert pair.dags["secondary"].wait_settled(state="Succeeded")["role"] == "Primary"
     for side in pair.dags:
         wait_partner_state(pair.dags[side], "CONNECTED")
+    open_to_clients(pair.instances["secondary"])  # the documented step after a failover: the DR licence goes
     with pair.instances["secondary"].sql() as sql:
         lsn = sql.write("on-new-primary", 1)
     assert lsn == lsns[-1] + 1
@@ -151,6 +154,7 @@ def test_force_secondary_under_load_leaves_one_log_and_counts_what_it_discarded(
     assert all(lsn > promotion_lsn for lsn, dummy in lost)
     discarded = pair.instances["primary"].stats()["last_discarded"]
     assert discarded >= len(lost) and discarded == max(0, acknowledged_tip - promotion_lsn), (discarded, lost)
+    open_to_clients(pair.instances["secondary"])  # the documented step after a failover: the DR licence goes
     with pair.instances["secondary"].sql() as sql:
         lsn = sql.write("on-new-primary", 1)
     assert lsn == promotion_lsn + 1 and wait_same_logs(pair)[-1]["lsn"] == lsn

@@ -10,6 +10,7 @@ from sandbox.workload import Workload
 
 from .conftest import (Pair, missing_acknowledged, partitioned, wait_for, wait_partner_state, wait_same_logs,
                        write_many)
+from .licence_support import open_to_clients
 
 FORCED = "force-primary-allow-data-loss"
 FAILOVER_TIMEOUT = 8.0  # conftest TIMINGS
@@ -65,6 +66,7 @@ def test_planned_failover_under_load_loses_nothing_and_fails_back(arc):
     new_stats = pair.instances["secondary"].stats()
     assert new_stats["role"] == "PRIMARY" and pair.instances["primary"].stats()["role"] == "SECONDARY"
     assert new_stats["link"]["sync_effective"] is False, "the switch's synchronous mode ends with it (spec: async)"
+    open_to_clients(pair.instances["secondary"])  # the documented step after a failover: the DR licence goes
 
     # the new primary takes writes, and they replicate to the old one
     lsns = write_many(pair.instances["secondary"], 20, "on-new-primary")
@@ -85,6 +87,7 @@ def test_a_planned_failover_of_a_sync_pair_keeps_sync_commit_on_the_new_primary(
     pair = Pair(arc).setup(sync_mode="sync")
     workload = switch_under_workload(pair, "primary")
     check_switched(pair, "primary", workload)
+    open_to_clients(pair.instances["secondary"])  # the documented step after a failover: the DR licence goes
     with pair.instances["secondary"].sql() as sql:
         assert sql.stats()["link"]["sync_effective"] is True
         lsn = sql.write("sync-on-new-primary", 1)

@@ -6,6 +6,7 @@ from sandbox.sqlclient import SqlError
 from sandbox.workload import Workload
 
 from .conftest import Pair, missing_acknowledged, own_sandbox, wait_for, wait_partner_state, wait_same_logs
+from .licence_support import open_to_clients
 
 FORCED = "force-primary-allow-data-loss"
 
@@ -53,6 +54,7 @@ def test_a_planned_failover_of_dag_resources_rewrites_spec_input_role_and_loses_
     with dag_pair.instances["primary"].sql() as sql:
         with pytest.raises(SqlError, match="SECONDARY"):
             sql.write("after", 1)
+    open_to_clients(dag_pair.instances["secondary"])  # the documented step after a failover: the DR licence goes
     with dag_pair.instances["secondary"].sql() as sql:
         lsn = sql.write("after", 1)
     assert wait_same_logs(dag_pair)[-1]["lsn"] == lsn

@@ -8,6 +8,7 @@ import pytest
 from sandbox.sqlclient import SqlError
 
 from .conftest import Pair, partitioned, wait_for, wait_partner_state, wait_same_logs, write_many
+from .licence_support import open_to_clients
 
 SESSION_TIMEOUT = 2.0  # conftest TIMINGS
 
@@ -24,6 +25,10 @@ def test_1000_async_writes_arrive_on_the_secondary_in_order(pair):
 
 
 def test_the_secondary_refuses_writes(pair):
+    with pair.instances["secondary"].sql() as sql:
+        with pytest.raises(SqlError, match="licence type DisasterRecovery"):
+            sql.write("nope", 1)  # a DR instance takes no client at all (test_dr_licence.py)
+    open_to_clients(pair.instances["secondary"])
     with pair.instances["secondary"].sql() as sql:
         with pytest.raises(SqlError, match="SECONDARY"):
             sql.write("nope", 1)
@@ -94,6 +99,7 @@ def test_writes_made_before_the_dag_exists_are_seeded_to_the_new_dr_instance(arc
     records = wait_same_logs(pair)
     assert [r["lsn"] for r in records] == lsns
     assert [r["key"] for r in records] == [f"seed-{number}" for number in range(200)]
+    open_to_clients(pair.instances["secondary"])  # a DR instance takes no client (test_dr_licence.py)
     with pair.instances["secondary"].sql() as sql:
         assert sql.read("seed-199") == (lsns[-1], 199)
     wait_for(lambda: pair.dags["secondary"].status().get("role") == "Secondary", what="the DR side Secondary")
