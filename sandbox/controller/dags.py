@@ -328,13 +328,15 @@ def _mode(sync_mode):
 
 def _replicas(spec, runtime, link):
     connected = "CONNECTED" if link["connected"] else "DISCONNECTED"
-    health = "HEALTHY" if link["connected"] else "NOT_HEALTHY"
     entry_health = "OK" if link["connected"] else "Error"
+    # a side that discarded its divergent log stays NOT_HEALTHY until it has caught up (the engine knows)
+    own_health = link.get("synchronization_health") or ("HEALTHY" if link["connected"] else "NOT_HEALTHY")
+    partner_health = link.get("partner_synchronization_health") or own_health
     return [
         {"replicaName": spec.source_mi, "role": runtime.db.role, "availabilityMode": _mode(spec.sync_mode),
-         "connectedState": connected, "synchronizationState": health, "secondaryRoleAllowConnections": "ALL",
+         "connectedState": connected, "synchronizationState": own_health, "secondaryRoleAllowConnections": "ALL",
          "healthState": entry_health},
         {"replicaName": spec.partner_mi, "role": link["partner_role"] or "UNKNOWN",
          "availabilityMode": _mode(link["partner_sync"]), "connectedState": connected,
-         "synchronizationState": health, "secondaryRoleAllowConnections": "ALL", "healthState": entry_health},
+         "synchronizationState": partner_health, "secondaryRoleAllowConnections": "ALL", "healthState": entry_health},
     ]
