@@ -209,7 +209,8 @@ def _jobs(ansible, sites, pair, workdir):
     run, extra_vars = awx.launch(ansible, "dr_setup", one_pair, job_type="check")
     assert run.rc == 0, run
     assert extra_vars["arc_pairs"] == pair.group
-    assert {t["host"] for t in run.results("Create or update this site's instance and wait until it is Ready for its generation") if t["result"]["changed"]} == \
+    create_instance = "Create or update this site's instance and wait until it is Ready for its generation"
+    assert {t["host"] for t in run.results(create_instance) if t["result"]["changed"]} == \
         {pair.hosts[site] for site in HOSTS}
     assert collection_writes_since(sites, marks) == NO_WRITES
     for site in HOSTS:
