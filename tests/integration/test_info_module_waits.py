@@ -26,7 +26,8 @@ from tests.sandbox.conftest import SandboxHandle, run_cli
 from .conftest import ARC_GROUP, HOSTS, Ansible, DrPair, delete_dr_pair, seed_walkthrough
 from .dr_playbooks import connected, sandbox_inventory, wait_for_dag
 
-READY_DELAY = 3.0
+# long enough that, even on a loaded machine, the read made just after a write finds the instance not Ready yet
+READY_DELAY = 5.0
 # the sandbox's other timings, as conftest.TIMINGS (a partner is DISCONNECTED after 2 s of silence)
 TIMINGS = ("--ready-delay", str(READY_DELAY), "--session-timeout", "2", "--connect-timeout", "3",
            "--failover-timeout", "8")

@@ -144,6 +144,10 @@ def test_force_secondary_under_load_leaves_one_log_and_counts_what_it_discarded(
         wait_for(lambda: len(workload.refused) >= 5, what="the demoted primary to refuse writes")
     finally:
         workload.stop()
+    # the partner promotes itself on the demoted side's request and says so in its own spec.role: until then its
+    # previous generation, settled as Secondary, is what wait_settled would find (a race on a loaded machine)
+    wait_for(lambda: pair.dags["secondary"].spec()["role"] == FORCED,
+             what="the secondary side's spec.role rewritten by its promotion")
     assert pair.dags["secondary"].wait_settled(state="Succeeded")["role"] == "Primary"
     for side in pair.dags:
         wait_partner_state(pair.dags[side], "CONNECTED")

@@ -57,8 +57,10 @@ def test_a_partitioned_sync_commit_waits_the_session_timeout_then_the_primary_ca
         with pair.instances["primary"].sql() as sql:
             # the sites notice the cut within a poll period: commits until then still go through
             blocked_lsn, blocked = _first_blocked_commit(sql)
-            # the partner is silent: the commit waits for it until the session timeout, not forever
-            assert SESSION_TIMEOUT * 0.8 <= blocked <= SESSION_TIMEOUT + 3, blocked
+            # the partner is silent: the commit waits for it until the session timeout, not forever. The timeout
+            # runs from the partner's last message, which may precede this commit by the time the sites take to
+            # notice the cut (a poll, longer on a loaded machine): the lower bound allows for that
+            assert SESSION_TIMEOUT * 0.5 <= blocked <= SESSION_TIMEOUT + 3, blocked
             started = time.monotonic()
             alone = [sql.write(f"alone-{number}", number) for number in range(10)]
             assert time.monotonic() - started < 1.5, "the primary must carry on alone once the partner is out"
