@@ -45,7 +45,10 @@ class DagReconciler:
         self.queue = None
         self.operations = {}  # DAG name -> Operation
         self.reported = {}  # DAG name -> the generation its last status write reported
-        self.reconnects = Reconnects(behaviour.dag_transient_failed_seconds, lambda name: self.queue.add(name))
+        self.reconnects = Reconnects(behaviour.dag_transient_failed_seconds, self._requeue)
+
+    def _requeue(self, name):
+        self.queue.add(name)  # the queue is set by the controller after construction
 
     # -- bookkeeping of handled generations (survives a controller restart) ------------------------
     def _memory_path(self, obj):

@@ -225,8 +225,8 @@ class Pair:
 
     def wait_connected(self, timeout=20):
         for side in self.dags:
-            wait_for(lambda s=side: self.linked(s), timeout, what=f"the {side} side's DAG to be Succeeded and "
-                                                                   "CONNECTED")
+            wait_for(lambda s=side: self.linked(s), timeout,
+                     what=f"the {side} side's DAG to be Succeeded and CONNECTED")
         return self
 
     def linked(self, side):
