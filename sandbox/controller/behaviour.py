@@ -53,8 +53,8 @@ class Behaviour:
     # to an instance whose licence type is DisasterRecovery" (S-DOC-TSG); whether that still holds once such an
     # instance was promoted is not. "always": refused whatever its role, until the licence is switched to BasePrice
     # or LicenseIncluded (the documented step after a failover); "while-secondary": refused only while it is a
-    # secondary. observed-2022 and cli-2025 take "always", the conservative reading; rich the lenient one.
-    # (M docs, L once promoted; emulator-audit #8)
+    # secondary. Every profile takes "always", the conservative reading. (M docs, L once promoted;
+    # emulator-audit #8)
     dr_licence_refuses_clients: str = "always"
 
     def describe(self):
@@ -64,8 +64,7 @@ class Behaviour:
 
 PROFILES = {
     # This emulator's original behaviour: every status field, link-driven states, detailed results.
-    # Clients are refused by a DisasterRecovery instance only while it is secondary (the lenient reading).
-    "rich": Behaviour(dr_licence_refuses_clients="while-secondary"),
+    "rich": Behaviour(),
     # The 2022 FailoverGroup dumps: status only state/results/role/lastUpdateTime; Succeeded once applied.
     "observed-2022": Behaviour(
         name="observed-2022", dag_observed_generation=False, dag_link_detail=False, dag_state="applied",
