@@ -252,13 +252,34 @@ def wait_for_object(site, plural, name, predicate, version="v2", timeout=30):
     return obj
 
 
+CERTIFICATE_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", re.S)
+
+
+def public_certificate_bodies(root):
+    """The base64 of every PEM certificate under `root`, each as one string without line breaks."""
+    bodies = set()
+    for path in Path(root).rglob("*"):
+        if path.is_file() and path.suffix in (".crt", ".pem") and path.stat().st_size < 1_000_000:
+            bodies.update("".join(match.group(1).split())
+                          for match in CERTIFICATE_BLOCK.finditer(path.read_text(errors="replace")))
+    return bodies
+
+
+def is_public(line, bodies):
+    """An RSA private key holds its public modulus, which its certificate carries too: a key line that lies wholly
+    in the modulus can appear in the certificate's text, which is public (and every output may show it)."""
+    return any(line in body for body in bodies)
+
+
 def private_key_material(root):
-    """The base64 lines of every PEM private key under `root` (the sandbox's CA, API server and mirroring keys)."""
-    lines = set()
+    """The base64 lines of every PEM private key under `root` (the sandbox's CA, API server and mirroring keys),
+    less those that are public (is_public)."""
+    lines, public = set(), public_certificate_bodies(root)
     for path in Path(root).rglob("*.key"):
         text = path.read_text(errors="replace")
         if "PRIVATE KEY" in text:
-            lines.update(line for line in text.splitlines() if line and not line.startswith("-----"))
+            lines.update(line for line in text.splitlines()
+                         if line and not line.startswith("-----") and not is_public(line, public))
     return lines
 
 

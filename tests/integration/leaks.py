@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from .conftest import is_public, public_certificate_bodies
+
 # A PEM private key of any algorithm (RSA, EC, PKCS#8, encrypted); its body lines are what a leak would show.
 PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----(.*?)-----END \1PRIVATE KEY-----", re.S)
 # A body line shorter than this (the last line of a PEM) is too short to tell a leak from a chance match in
@@ -66,6 +68,7 @@ class Secrets:
 
     def __init__(self):
         self.values = {}  # value -> name
+        self._public = set()  # certificate bodies (add_runtime_dir)
 
     def add(self, name, value):
         if isinstance(value, str) and value.strip():
@@ -82,6 +85,7 @@ class Secrets:
         of every PEM private key (API server CAs and keys, controller CAs, instance mirroring keys)."""
         root = Path(runtime_dir)
         files = [(str(path.relative_to(root)), path) for path in sorted(root.rglob("*")) if path.is_file()]
+        self._public = public_certificate_bodies(root)
         # token files first: a token is named after its own file, not after the kubeconfig that also holds it
         for where, path in files:
             if "token" in path.name:
@@ -107,7 +111,8 @@ class Secrets:
     def _add_private_keys(self, where, text):
         for block, match in enumerate(PRIVATE_KEY_BLOCK.finditer(text)):
             for line in match.group(2).split():
-                if len(line) >= MIN_KEY_LINE and ":" not in line:  # not an encrypted key's headers
+                if len(line) >= MIN_KEY_LINE and ":" not in line and not is_public(line, self._public):
+                    # (not an encrypted key's headers, nor a part of the public modulus)
                     self.add(f"private key {where}" + (f" (block {block})" if block else ""), line)
 
     def names(self):

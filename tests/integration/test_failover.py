@@ -193,7 +193,12 @@ def test_a_planned_failover_abandoned_over_a_cut_link_is_asked_for_again(ansible
 
     for host in HOSTS:
         wait_for_dag(arc_sites, pair, host, connected)
-    again = _role_change(ansible, pair, "primary", "secondary")
+    # not withdrawn unless the controller is known to accept `primary` on update: the failure says what to do
+    refused = _role_change(ansible, pair, "primary", "secondary")
+    assert refused.rc != 0
+    assert "withdraw_abandoned_switch=true" in refused.result(FAILOVER, "primary")["msg"], refused
+    # this (rich) controller accepts it
+    again = _role_change(ansible, pair, "primary", "secondary", withdraw_abandoned_switch=True)
     assert again.rc == 0, again
     warnings = " ".join(again.result(FAILOVER, "primary").get("warnings") or [])
     assert "abandoned" in warnings and "withdrawing it and asking again" in warnings, warnings

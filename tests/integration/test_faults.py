@@ -303,12 +303,13 @@ class TestWaits:
             {"name": "dag", "arcdata.sqlmi.arc_dag": {
                 "name": lone["dag"], "dag_name": lone["dag"], "local_instance": lone["mi"],
                 "remote_instance": "fnowhere", "remote_mirroring_url": "tcp://127.20.0.1:9",  # nobody listens
-                "remote_mirroring_cert": partner_certificate(), "role": "primary", "wait_timeout": 2}}]))
+                "remote_mirroring_cert": partner_certificate(), "role": "primary", "wait_condition": "connected",
+                "wait_timeout": 2}}]))
         assert run.rc != 0, run
         result = run.result("dag", "primary")
         message = result["msg"]
         for fragment in (site.context, "timed out after", "failovergroups.sql.arcdata.microsoft.com %s/%s" % (
-                site.namespace, lone["dag"]), "status.replicas[].connectedState", "'Succeeded' for generation 1",
+                site.namespace, lone["dag"]), "status.replicas[].connectedState", "'Succeeded' after this change",
                 "CONNECTED", "last seen"):
             assert fragment in message, "%r is not in the message: %s" % (fragment, message)
         assert 2 <= result["elapsed"] < 30, result
