@@ -23,6 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from . import connection, dag_status, dag_summary, failover_plan, handover
+from .discarded_log import DiscardedLog, describe as describe_discarded
 from .conditions import dag_role_for_its_generation, dag_synchronized_for_its_generation
 from .dag_side import DagSide
 from .dr_lock import DrLock, LockHeld
@@ -104,6 +105,7 @@ class Failover(object):
         self.handles = {}
         self.started_at = handover.now()
         self.result, self.roles_before = {}, {}
+        self.discarded = None  # a rejoin: the transactions the returning site discarded, where reported
 
     # -- timing -------------------------------------------------------------------------------
     def _timed(self, step, work, site=None):
@@ -334,8 +336,11 @@ class Failover(object):
     def _rejoin(self, transition):
         old, keep = transition.from_site, transition.to_site
         write = transition.writes[0]
+        discards = self._discarded_log(old)
 
         def demote_and_connect(stop):
+            if discards:
+                discards.before()
             self._timed("demote", lambda: self._write(write), old.name)
             return self._timed("await the link", lambda: self._await(
                 old, dag_synchronized_for_its_generation(), stop), old.name)
@@ -344,9 +349,11 @@ class Failover(object):
             demote_and_connect,
             lambda stop: self._timed("await the link", lambda: self._await(
                 keep, dag_synchronized_for_its_generation(), stop), keep.name))
+        if discards:
+            self.discarded = discards.count()
         if demote_error is None and keep_error is None:
             return "succeeded", "check mode: nothing was changed" if self.check_mode else \
-                "%s rejoined as secondary; %s kept" % (old.name, keep.name)
+                "%s rejoined as secondary; %s kept; %s" % (old.name, keep.name, describe_discarded(self.discarded))
         # the error that ended the rejoin, not the wait it stopped
         error = next((e for e in (demote_error, keep_error) if e not in (None, "not started")), "not started")
         demoted = any(s["step"] == "demote" and s["outcome"] == "done" for s in self.steps)
@@ -355,12 +362,20 @@ class Failover(object):
                 self.params["pair"], old.name, keep.name, _step_state(error))
         raise ArcError("rejoin of %s failed: %s" % (self.params["pair"], _step_state(error)), **_details(error))
 
+    def _discarded_log(self, pair_site):
+        """Where the rejoining site's controller reports the transactions it discards (not in check mode)."""
+        instance = self._instance(pair_site)
+        if self.check_mode or not instance:
+            return None
+        return DiscardedLog(self.handles[pair_site.name].side.site.events(), instance, self.warn)
+
     # -- 5. the handover record ---------------------------------------------------------------
     def _record(self, transition, outcome, details):
         record = handover.build(mode=transition.mode, from_site=transition.from_site.name,
                                 to_site=transition.to_site.name, from_instance=self._instance(transition.from_site),
                                 to_instance=self._instance(transition.to_site), operator=self.params.get("operator"),
-                                job=self.params.get("job"), outcome=outcome, details=details)
+                                job=self.params.get("job"), outcome=outcome, details=details,
+                                discarded_transactions=self.discarded)
         if outcome != "succeeded" and transition.mode == "forced":
             return record  # a forced failover that failed raised before it changed a role, and records nothing
         targets = [h for h in self.handles.values() if h.pair_site.reachable and h.pair_site.dag is not None]

@@ -21,7 +21,7 @@ ANNOTATION = "arcdata.sqlmi/handover"
 MODES = ["planned", "forced", "rejoin", "failback"]
 OUTCOMES = ["succeeded", "failed", "refused"]
 FIELDS = ("time", "mode", "from_site", "to_site", "from_instance", "to_instance", "operator", "job", "outcome",
-          "details")
+          "details", "discarded_transactions")
 
 
 def now():

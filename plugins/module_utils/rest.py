@@ -133,3 +133,6 @@ class CoreObjects(object):
 
     def create_namespaced_event(self, namespace, body, **kwargs):
         return self._call("POST", namespace, "events", None, kwargs, body)
+
+    def list_namespaced_event(self, namespace, **kwargs):
+        return self._call("GET", namespace, "events", None, kwargs)

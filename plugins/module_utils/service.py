@@ -192,6 +192,13 @@ class Events(object):
         return self.caller.call("create", "Event about %s/%s" % (self.namespace, metadata["name"]),
                                 self.api.create_namespaced_event, self.namespace, body, **kwargs)
 
+    def about(self, name, reason):
+        """The Events with `reason` about the object `name` of this namespace, as dicts."""
+        selector = "involvedObject.name=%s,reason=%s" % (name, reason)
+        answer = self.caller.call("list", "Events about %s/%s" % (self.namespace, name),
+                                  self.api.list_namespaced_event, self.namespace, field_selector=selector)
+        return answer.get("items") or []
+
 
 class Secrets(object):
     """Secrets of one namespace (the admin login Secret of an instance), as dicts."""

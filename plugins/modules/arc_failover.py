@@ -194,7 +194,11 @@ steps:
       description: Seconds the step took.
       type: float
 record:
-  description: The handover record written on each site that answers (see M(arcdata.sqlmi.arc_handover)).
+  description:
+    - The handover record written on each site that answers (see M(arcdata.sqlmi.arc_handover)).
+    - For a rejoin, its C(discarded_transactions) is how many divergent transactions the returning old primary
+      discarded, as its controller reported them in an Event (reason C(DivergentLogDiscarded)); null when its
+      controller did not report it.
   returned: when a transition was carried out
   type: dict
 lock:

@@ -63,6 +63,10 @@ options:
   details:
     description: Free text, such as the number of transactions at risk or why it failed.
     type: str
+  discarded_transactions:
+    description:
+      - For a rejoin, how many divergent transactions the returning old primary discarded, where that is known.
+    type: int
   operator:
     description: Who ran it (a person, or the AWX user).
     type: str
@@ -115,6 +119,7 @@ def argument_spec():
         to_instance=dict(type="str"),
         outcome=dict(type="str", required=True, choices=handover.OUTCOMES),
         details=dict(type="str"),
+        discarded_transactions=dict(type="int"),
         operator=dict(type="str"),
         job=dict(type="str"),
     )

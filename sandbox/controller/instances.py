@@ -193,15 +193,13 @@ class InstanceReconciler:
                                                  self.behaviour.instance_ha_detail)
 
     async def _report_discards(self, obj, runtime):
-        path = self._dir(obj) / "instance.json"
-        record = jsonfile.load(path, {})
-        reported, discards = record.get("discards_reported", 0), runtime.db.discards
-        if reported >= len(discards):
+        discards = runtime.db.unreported_discards()
+        if not discards:
             return
-        for discard in discards[reported:]:
+        for discard in discards:
             await self.gateway.event(obj, instance_status.DISCARD_REASON,
                                      instance_status.discard_message(runtime.name, discard), "Warning")
-        jsonfile.save(path, {**record, "discards_reported": len(discards)})
+        runtime.db.mark_discards_reported()
 
     async def _forget(self, name):
         runtime = self.runtimes.pop(name, None)

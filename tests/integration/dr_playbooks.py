@@ -43,6 +43,7 @@ class PlaybookPair:
         self.spec = dict(pair_vars["arc_instance_spec"])
         self.admin_password = f"Pw-{uuid.uuid4().hex[:16]}!Z"
         self.host_vars = {site: {} for site in HOSTS}  # per-site overrides a test sets
+        self.pair_vars = {}  # pair-wide overrides a test sets (arc_sync_mode, arc_switch_licence, ...)
 
     def site_of(self, host):
         return next(site for site, name in self.hosts.items() if name == host)
@@ -60,7 +61,7 @@ class PlaybookPair:
                                            **self.host_vars[site])
         return {"vars": {"arc_pair": self.group, "arc_dag_name": self.dag_name, "arc_sync_mode": "async",
                          "arc_instance_spec": dict(self.spec), "arc_admin_username": "dbadmin",
-                         "arc_admin_password": self.admin_password},
+                         "arc_admin_password": self.admin_password, **self.pair_vars},
                 "hosts": hosts}
 
 

@@ -38,6 +38,9 @@ class Database:
                          "last_discarded": 0, **meta.get("counters", {})}
         # every discard of a divergent log: {"count", "first_lsn", "last_lsn", "catch_up_to"}
         self.discards = meta.get("discards", [])
+        # how many of them the controller has reported (an Event each): SQL Server logs a discard as part of the
+        # rejoin, so a side is not reported synchronized before its discard is on record
+        self.discards_reported = meta.get("discards_reported", 0)
         # while catching up after a discard: the primary's LSN to reach; None when synchronized
         self.catch_up_to = meta.get("catch_up_to")
         self.on_resync_change = lambda: None  # the instance's status follows it
@@ -53,7 +56,8 @@ class Database:
     # -- persistence ------------------------------------------------------------------------------
     def _save(self):
         jsonfile.save(self._meta_path, {"role": self.role, "epochs": self.epochs, "counters": self.counters,
-                                        "discards": self.discards, "catch_up_to": self.catch_up_to})
+                                        "discards": self.discards, "discards_reported": self.discards_reported,
+                                        "catch_up_to": self.catch_up_to})
 
     @property
     def tip(self):
@@ -207,8 +211,18 @@ class Database:
 
     @property
     def synchronization_health(self):
-        """NOT_HEALTHY while catching up after a discard, HEALTHY otherwise (the link's state aside)."""
-        return "NOT_HEALTHY" if self.catch_up_to is not None else "HEALTHY"
+        """NOT_HEALTHY while catching up after a discard or before the discard is reported, HEALTHY otherwise
+        (the link's state aside)."""
+        unreported = self.discards_reported < len(self.discards)
+        return "NOT_HEALTHY" if self.catch_up_to is not None or unreported else "HEALTHY"
+
+    def unreported_discards(self):
+        return self.discards[self.discards_reported:]
+
+    def mark_discards_reported(self):
+        self.discards_reported = len(self.discards)
+        self._save()
+        self.on_resync_change()
 
     def stats(self):
         last = self.discards[-1] if self.discards else None
