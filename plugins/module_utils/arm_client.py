@@ -34,9 +34,10 @@ except ImportError:  # pragma: no cover - reported by the module with missing_re
 
 # Paired with the version in galaxy.yml (a unit test compares them): ARM's activity log tells our requests apart.
 USER_AGENT = "arcdata.sqlmi/1.0.0"
-# azure-core's retry of 408/429/5xx and connection failures: 6 retries with backoff 0.5 s doubling up to 20 s
-# (about 30 s in all, as the Kubernetes transport allows), or each answer's Retry-After
-RETRY = dict(retry_total=6, retry_backoff_factor=0.5, retry_backoff_max=20)
+# azure-core's retry of 408/429/5xx answers and connection failures: up to 6 retries with backoff 0.5 s doubling up
+# to 20 s (about 30 s in all, as the Kubernetes transport allows) or each answer's Retry-After; 4 retries of a
+# refused connection (nothing listens: a dead endpoint should be reported soon, as retry.py does it)
+RETRY = dict(retry_total=6, retry_status=6, retry_connect=4, retry_backoff_factor=0.5, retry_backoff_max=20)
 CONNECTION_TIMEOUT = 10
 READ_TIMEOUT = 60
 # seconds between two polls of a long-running operation when ARM's answer carries no Retry-After
@@ -192,7 +193,7 @@ class ArmClient(object):
         status, code, message = _arm_error(exc)
         return self._hidden(ApiFailure("%s: %s %s failed: HTTP %s %s: %s" % (
             site, verb, resource_id, status, code, self._explain(status, code, message)),
-            site=site, verb=verb, object=resource_id, status=status, reason=code, message=message))
+            site=site, verb=verb, object=resource_id, status=status, reason=code, arm_message=message))
 
     def _explain(self, status, code, message):
         if status == 403 and code in PERMISSION_CODES:

@@ -120,6 +120,11 @@ class ArmBench(object):
         self.fake = FakeArm()
         self.transport = RecordingTransport(self.fake)
         self.credential = FakeCredential()
+        self.secret = SECRET
+
+    @staticmethod
+    def failing_credential(error):
+        return FakeCredential(error)
 
     def client(self, credential=None, subscription_id="sub-1", site="site dr (Azure)", poll_interval=1):
         credentials = AzureCredentials(credential or self.credential, subscription_id, PUBLIC_CLOUDS["AzureCloud"],
