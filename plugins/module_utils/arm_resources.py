@@ -54,7 +54,7 @@ def data_controller_id(subscription_id, resource_group, name):
 def custom_location_id(subscription_id, resource_group, custom_location):
     """The custom location's ID: `custom_location` itself when it is one, else its name in the resource group."""
     if custom_location.startswith("/"):
-        if "/providers/%s/customLocations/" % CUSTOM_LOCATION_PROVIDER.lower() not in custom_location.lower():
+        if ("/providers/%s/customLocations/" % CUSTOM_LOCATION_PROVIDER).lower() not in custom_location.lower():
             raise InvalidInput("custom_location %r is neither a name nor the ID of a %s/customLocations resource" % (
                 custom_location, CUSTOM_LOCATION_PROVIDER), option="custom_location", value=custom_location)
         return custom_location
