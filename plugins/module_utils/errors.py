@@ -9,6 +9,8 @@ __metaclass__ = type
 
 # where a user finds the permissions the collection needs (the path inside the collection)
 ROLE_FILE = "extensions/rbac/arcdata-sqlmi-role.yml"
+# the Azure custom role definition with the Microsoft.AzureArcData actions direct mode needs (path inside the collection)
+AZURE_ROLE_FILE = "extensions/azure/arcdata-sqlmi-role.json"
 
 
 class ArcError(Exception):
@@ -38,3 +40,10 @@ def lacks_permission(api_message):
     user, verb, resource and namespace."""
     return "the credentials used for this site lack permission: %s; the collection's Role, which grants what it " \
            "needs, is %s in the arcdata.sqlmi collection (see docs/rbac.md)" % (api_message, ROLE_FILE)
+
+
+def lacks_azure_permission(arm_message):
+    """What ARM's 403 AuthorizationFailed means to the user: the Azure principal may not do this, and where the custom
+    role that grants everything direct mode needs is. `arm_message` names the principal, the action and the scope."""
+    return "the Azure credentials lack permission: %s; the collection's Azure custom role, which grants what it " \
+           "needs, is %s in the arcdata.sqlmi collection" % (arm_message, AZURE_ROLE_FILE)
