@@ -87,3 +87,18 @@ class Arm:
             response = pipeline_response.http_response
             return response.json() if response.status_code != 204 and response.text() else None
         return LROPoller(self.pipeline, initial, result, ARMPolling(timeout=0.2))
+
+
+def instance_body(azure, site, licence="LicenseIncluded", password="S3cure!Passw0rd"):
+    """An ARM instance as a client creates one: BusinessCritical, 3 replicas, on the site's custom location."""
+    return {"location": "westeurope",
+            "extendedLocation": {"type": "CustomLocation", "name": azure.custom_location_id(site)},
+            "sku": {"name": "vCore", "tier": "BusinessCritical", "dev": True},
+            "properties": {"licenseType": licence,
+                           "basicLoginInformation": {"username": "dbadmin", "password": password},
+                           "k8sRaw": {"spec": {"replicas": 3, "scheduling": {"default": {"resources": {
+                               "requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}}}}}}}
+
+
+def instance_path(azure, site, name):
+    return azure.instance_id(site, name)
