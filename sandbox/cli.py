@@ -86,6 +86,8 @@ def run(args):
         mode = _connection_mode(sandbox, direct, args.mode)
         if mode == "direct" and (args.profile or "current") != "current":
             raise SandboxError("--mode direct needs the current profile (failover groups)")
+        if mode == "direct" and not direct.enabled():
+            direct.parse_behaviour(args.arm_behaviour)  # refused before anything starts
         timings = {name: value for name, value in (("ready_delay_seconds", args.ready_delay),
                                                    ("session_timeout_seconds", args.session_timeout),
                                                    ("connect_timeout_seconds", args.connect_timeout),

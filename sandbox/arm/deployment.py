@@ -29,12 +29,17 @@ class DirectMode:
     def config(self):
         return AzureConfig.load(self.files.config)
 
-    def create(self, sites, api_port, token_lifetime=None, behaviour_text=None):
-        """The configuration of a new sandbox's Azure (refusing unknown behaviour switches first)."""
+    @staticmethod
+    def parse_behaviour(behaviour_text):
+        """The behaviour switches of `--arm-behaviour`, or SandboxError naming the known ones."""
         try:
-            behaviour = ArmBehaviour.parse(behaviour_text)
+            return ArmBehaviour.parse(behaviour_text)
         except ValueError as exc:
             raise SandboxError(str(exc)) from None
+
+    def create(self, sites, api_port, token_lifetime=None, behaviour_text=None):
+        """The configuration of a new sandbox's Azure."""
+        behaviour = self.parse_behaviour(behaviour_text)
         config = AzureConfig(port=api_port or _free_port(ARM_ADDRESS),
                              sites={name: site_binding(site) for name, site in sites.items()}, behaviour=behaviour)
         if token_lifetime:

@@ -51,7 +51,7 @@ class FailoverGroupHandlers:
         return parent, resource_id, self.store.get(resource_id)
 
     async def get_failover_group(self, request, params):
-        _, _, record = self._failover_group(params)
+        record = self._failover_group(params)[2]
         if record is None:
             raise not_found(FAILOVER_GROUP_TYPE, f"{params['instance']}/{params['failover_group']}",
                             params["resource_group"])
@@ -95,13 +95,13 @@ class FailoverGroupHandlers:
         return response
 
     async def delete_failover_group(self, request, params):
-        _, resource_id, record = self._failover_group(params)
+        parent, resource_id, record = self._failover_group(params)
         if record is None:
             return web.Response(status=204)
         refuse_if_busy(record)
         record["resource"]["properties"]["provisioningState"] = "Deleting"
         self.store.put(record)
-        response, operation_id = self.accepted(request, record, 202, self._parent(params)["resource"]["location"])
+        response, operation_id = self.accepted(request, record, 202, parent["resource"]["location"])
         targets = [record] + (self._partner_side(record) if self.behaviour.delete_cascades else [])
 
         async def project():

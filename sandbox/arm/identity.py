@@ -61,7 +61,7 @@ def _grant_error(form, request):
 
 
 async def token(request):
-    _, error = _tenant_or_error(request)
+    error = _tenant_or_error(request)[1]
     if error:
         return error
     form = await request.post()

@@ -54,4 +54,3 @@ class InfrastructureHandlers:
                            "k8sRaw": {"apiVersion": cr.get("apiVersion"), "kind": cr.get("kind"),
                                       "metadata": cr.get("metadata"), "spec": cr.get("spec"),
                                       "status": cr.get("status") or {}}}})
-

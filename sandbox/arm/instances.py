@@ -94,7 +94,7 @@ class InstanceHandlers:
 
     async def patch_instance(self, request, params):
         body = await self.body(request)
-        _, record = self._existing_instance(params)
+        record = self._existing_instance(params)[1]
         if set(body) - {"tags"}:
             raise _invalid("Only 'tags' can be updated with PATCH; replace the instance with PUT to change it.")
         record["resource"]["tags"] = body.get("tags") or {}

@@ -16,6 +16,7 @@ class Provider(InfrastructureHandlers, InstanceHandlers, FailoverGroupHandlers, 
                ProjectionHandlers):
     def __init__(self, config, store, behaviour):
         self.config, self.store, self.behaviour = config, store, behaviour
+        store.abandon_in_flight()
         self.links = {}
         self._tasks = set()
 
@@ -40,4 +41,3 @@ class Provider(InfrastructureHandlers, InstanceHandlers, FailoverGroupHandlers, 
         """Let running operations finish (a stopping ARM does not leave them half done if it can help it)."""
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=5)
-

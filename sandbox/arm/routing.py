@@ -69,7 +69,7 @@ def match(path):
 def authenticate(request):
     """The principal the bearer token names, or ArmError 401 (InvalidAuthenticationToken)."""
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, token = (header.split(" ", 1) + [""])[:2]
     if scheme.lower() != "bearer" or not token.strip():
         problem = "The 'Authorization' header is missing or is not a bearer token."
     else:

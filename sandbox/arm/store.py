@@ -22,6 +22,19 @@ class ArmStore:
         data = jsonfile.load(path, {"records": {}, "operations": {}})
         self.records, self.operations = data["records"], data["operations"]
 
+    def abandon_in_flight(self):
+        """At start: operations of a previous ARM process that ended mid-way Failed, so that their resources
+        do not stay Accepted (or Deleting) and refuse every later write with 409."""
+        for operation in self.operations.values():
+            if operation["status"] == "InProgress":
+                operation.update(status="Failed", endTime=now(), error={
+                    "code": "OperationAbandoned", "message": "ARM restarted while the operation ran; retry it."})
+        for record in self.records.values():
+            properties = record["resource"]["properties"]
+            if properties.get("provisioningState") in IN_PROGRESS_STATES:
+                properties["provisioningState"] = "Failed"
+        self.save()
+
     def save(self):
         jsonfile.save(self._path, {"records": self.records, "operations": self.operations})
 

@@ -38,4 +38,3 @@ def reader(azure):
 @pytest.fixture
 def name():
     return f"sql-{uuid.uuid4().hex[:8]}"
-

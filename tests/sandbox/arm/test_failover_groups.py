@@ -117,6 +117,17 @@ def test_put_with_a_wrong_role_is_400(pair):
     assert response.status_code == 400 and "role" in response.json()["error"]["message"]
 
 
+def test_partner_that_is_not_there_fails_the_operation(pair):
+    """The service cannot fill the certificate of a partner ARM does not know: the operation Fails, saying why."""
+    path = f"{pair.ids['primary']}/failoverGroups/fg-orphan"
+    body = {"properties": {"partnerManagedInstanceId": pair.azure.instance_id("secondary", "sql-nowhere"),
+                           "spec": {"role": "primary"}}}
+    with pytest.raises(HttpResponseError) as raised:
+        pair.operator.begin("PUT", path, FOG_VERSION, body).result()
+    assert "sql-nowhere" in str(raised.value)
+    assert pair.operator.send("GET", path, FOG_VERSION).json()["properties"]["provisioningState"] == "Failed"
+
+
 def test_kubectl_made_failover_group_stays_unprojected(direct, azure, operator):
     """Resource sync does not project failover groups: ARM lists only the one it made, though the
     kubectl-made CR came first (a watch delivers in order, so the bridge had seen it)."""
