@@ -4,6 +4,8 @@ import json
 import sys
 import urllib.error
 
+from . import inventory
+from .arm.deployment import DirectMode
 from .control import Sandbox
 from .controller.behaviour import DEFAULT as DEFAULT_BEHAVIOUR, PROFILES as BEHAVIOURS
 from .layout import PROFILES, SITE_NAMES, default_api_port, default_runtime_dir
@@ -24,6 +26,11 @@ def _print_status(report):
         behaviour = site.get("behaviour") if "controller" in site["components"] else "none (API only)"
         print(f"  {name:<10} {state:<8} {site['api_url']:<28} context {site['context']:<14} "
               f"namespace {site['namespace']:<6} behaviour {behaviour:<13} kubeconfig {site['kubeconfig']}")
+    azure = report.get("azure")
+    if azure:
+        state = "running" if azure["running"] else "STOPPED"
+        print(f"  azure      {state:<8} {azure['url']:<28} (direct mode: ARM, Entra, cloud metadata) "
+              f"principals {azure['principals_file']}")
 
 
 def _fault_rule(args):
@@ -45,21 +52,58 @@ def _sql(args, endpoint):
         return sql.stats()
 
 
+def _connection_mode(sandbox, direct, wanted):
+    """The mode `up` brings the sandbox up in: an existing sandbox keeps its own, a new one is indirect
+    unless `--mode direct` (the Azure side: sandbox/arm/)."""
+    current = ("direct" if direct.enabled() else "indirect") if sandbox.exists() else None
+    if current and wanted and wanted != current:
+        raise SandboxError(f"the sandbox in {sandbox.runtime_dir} runs in {current} mode; "
+                           f"run `python -m sandbox down` before starting it in {wanted} mode")
+    return current or wanted or "indirect"
+
+
+def _up_direct(sandbox, direct, args):
+    """After the sites: the sandbox's Azure, and the inventory with the direct-mode variables."""
+    sites = sandbox.sites()
+    if not direct.enabled():
+        direct.create(sites, args.api_port, args.token_lifetime, args.arm_behaviour)
+    direct.start(sites, sandbox.files)
+    inventory.write(sandbox.inventory_path, sites, sandbox.files, sandbox.admin_password(),
+                    azure=direct.inventory_settings())
+
+
+def _status(sandbox, direct):
+    report = sandbox.status()
+    if report["exists"] and direct.enabled():
+        report["azure"] = direct.status()
+    return report
+
+
 def run(args):
     sandbox = Sandbox(args.runtime_dir)
+    direct = DirectMode(sandbox.runtime_dir)
     if args.command == "up":
+        mode = _connection_mode(sandbox, direct, args.mode)
+        if mode == "direct" and (args.profile or "current") != "current":
+            raise SandboxError("--mode direct needs the current profile (failover groups)")
+        if mode == "direct" and not direct.enabled():
+            direct.parse_behaviour(args.arm_behaviour)  # refused before anything starts
         timings = {name: value for name, value in (("ready_delay_seconds", args.ready_delay),
                                                    ("session_timeout_seconds", args.session_timeout),
                                                    ("connect_timeout_seconds", args.connect_timeout),
                                                    ("failover_timeout_seconds", args.failover_timeout),
                                                    ("seeding_rate", args.seeding_rate)) if value is not None}
-        _print_status(sandbox.up(args.profile, args.api_port, timings, controller=not args.api_only,
-                                 behaviour_text=args.behaviour))
+        sandbox.up(args.profile, args.api_port, timings, controller=not args.api_only, behaviour_text=args.behaviour)
+        if mode == "direct":
+            _up_direct(sandbox, direct, args)
+        _print_status(_status(sandbox, direct))
     elif args.command == "down":
+        if direct.enabled():
+            direct.stop()
         sandbox.down(keep_state=args.keep_state)
         print(f"sandbox {sandbox.runtime_dir} stopped" + (" (state kept)" if args.keep_state else ""))
     elif args.command == "status":
-        report = sandbox.status()
+        report = _status(sandbox, direct)
         print(json.dumps(report, indent=2)) if args.json else _print_status(report)
     elif args.command == "kill":
         sandbox.kill_site(args.site)
@@ -72,7 +116,12 @@ def run(args):
     elif args.command == "heal":
         print(sandbox.heal())
     elif args.command == "inventory":
-        print(sandbox.fleet_inventory(args.pairs, args.output))
+        if direct.enabled():
+            inventory.write(args.output, sandbox.sites(), sandbox.files, sandbox.admin_password(), args.pairs,
+                            azure=direct.inventory_settings())
+            print(args.output)
+        else:
+            print(sandbox.fleet_inventory(args.pairs, args.output))
     elif args.command == "rotate-cert":
         print(sandbox.rotate_certificate(args.site, args.instance, args.valid_days))
     elif args.command in ("sql", "workload"):
@@ -107,6 +156,14 @@ def parser():
         up.add_argument(flag, type=float, help=text + "; applies when the sandbox is created")
     up.add_argument("--api-only", action="store_true",
                     help="no Arc controller: only the Kubernetes API with the CRDs (conformance tests)")
+    up.add_argument("--mode", choices=("indirect", "direct"),
+                    help="connection mode of a new sandbox (default indirect); direct adds the sandbox's Azure: "
+                         "ARM, an Entra token endpoint and cloud metadata (sandbox/arm/)")
+    up.add_argument("--token-lifetime", type=int,
+                    help="direct mode: seconds an access token lasts (default 3600); applies when created")
+    up.add_argument("--arm-behaviour",
+                    help="direct mode: ARM behaviour switches, e.g. delete_cascades=true,fill_partner_certificate="
+                         "false (sandbox/arm/behaviour.py); applies when created")
     down = commands.add_parser("down", help="stop everything the sandbox started and remove its state")
     down.add_argument("--keep-state", action="store_true", help="keep the runtime directory")
     status = commands.add_parser("status", help="report both sites")

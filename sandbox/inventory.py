@@ -35,28 +35,31 @@ def _site_host(site, files, instance, role, dag_resource):
     }
 
 
-def _pair(name, sites, files_by_site, admin_password, prefix=""):
-    """One DR pair group: primary site's instance sql<prefix>primary, DR site's sql<prefix>secondary."""
+def _pair(name, sites, files_by_site, admin_password, prefix="", azure=None):
+    """One DR pair group: primary site's instance sql<prefix>primary, DR site's sql<prefix>secondary.
+    `azure`: per site, the host variables of direct mode (sandbox/arm/deployment.py), or None (indirect)."""
     hosts = {}
     for site_name, role in (("primary", "primary"), ("secondary", "secondary")):
         host = f"{prefix}{site_name}" if not prefix else f"{prefix}-{site_name}"
         instance = f"sql{prefix.replace('-', '')}{role}"
         hosts[host] = _site_host(sites[site_name], files_by_site[site_name], instance, role,
                                  f"dag{prefix.replace('-', '')}{role}")
+        hosts[host].update((azure or {}).get(site_name, {}))
     return {"vars": {"arc_pair": name, "arc_dag_name": f"dag{prefix.replace('-', '')}test" if prefix else "dagtest",
                      "arc_sync_mode": "async", "arc_instance_spec": dict(INSTANCE_SPEC),
                      "arc_admin_username": "dbadmin", "arc_admin_password": admin_password},
             "hosts": hosts}
 
 
-def render(sites, files_by_site, admin_password, pairs=1):
+def render(sites, files_by_site, admin_password, pairs=1, azure=None):
     if pairs == 1:
-        groups = {"sandbox_pair": _pair("sandbox_pair", sites, files_by_site, admin_password)}
+        groups = {"sandbox_pair": _pair("sandbox_pair", sites, files_by_site, admin_password, azure=azure)}
     else:
-        groups = {f"pair{n}": _pair(f"pair{n}", sites, files_by_site, admin_password, prefix=f"p{n}")
+        groups = {f"pair{n}": _pair(f"pair{n}", sites, files_by_site, admin_password, prefix=f"p{n}", azure=azure)
                   for n in range(1, pairs + 1)}
     return {"all": {"children": {"arc_dr_pairs": {"children": groups}}}}
 
 
-def write(path, sites, files_by_site, admin_password, pairs=1):
-    write_private(path, HEADER + yaml.safe_dump(render(sites, files_by_site, admin_password, pairs), sort_keys=False))
+def write(path, sites, files_by_site, admin_password, pairs=1, azure=None):
+    write_private(path, HEADER + yaml.safe_dump(render(sites, files_by_site, admin_password, pairs, azure),
+                                                sort_keys=False))

@@ -72,3 +72,30 @@ def ensure_site_pki(files, site):
     write_private(files.server_key, key_pem(server_key))
     files.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     files.server_cert.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
+
+
+def create_service_cert(ca_cert, ca_key, service_name, address, dns_names=("localhost",)):
+    """A serving certificate for one of the sandbox's other HTTPS services (the emulated Azure endpoints),
+    valid for its loopback address and `dns_names`."""
+    key = new_key()
+    names = [x509.DNSName(n) for n in dns_names] + [x509.IPAddress(ipaddress.ip_address(address))]
+    cert = (certificate_builder(common_name(service_name), ca_cert.subject, key.public_key())
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    return cert, key
+
+
+def ensure_service_pki(files, service_name, address):
+    """Like `ensure_site_pki` for a service that is not a site: `files` has ca_cert, ca_key, server_cert and
+    server_key; the CA is the service's own (clients get its path as their CA bundle)."""
+    if files.ca_cert.exists() and files.server_cert.exists():
+        return
+    ca_cert, ca_key = create_ca(service_name)
+    server_cert, server_key = create_service_cert(ca_cert, ca_key, service_name, address)
+    write_private(files.ca_key, key_pem(ca_key))
+    write_private(files.server_key, key_pem(server_key))
+    files.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    files.server_cert.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))

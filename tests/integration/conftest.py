@@ -241,14 +241,18 @@ def wait_for_object(site, plural, name, predicate, version="v2", timeout=30):
         stream = watch.Watch().stream(api.list_namespaced_custom_object, ARC_GROUP, version, site.namespace, plural,
                                       field_selector=f"metadata.name={name}", timeout_seconds=max(1, int(remaining)),
                                       resource_version=obj["metadata"]["resourceVersion"])
-        for event in stream:
-            if event["type"] == "ERROR":  # expired: read again, watch again
-                obj = api.get_namespaced_custom_object(ARC_GROUP, version, site.namespace, plural, name)
-                break
-            if event["type"] in ("ADDED", "MODIFIED"):
-                obj = event["raw_object"]
-                if predicate(obj):
+        try:
+            for event in stream:
+                if event["type"] == "ERROR":  # expired: read again, watch again
+                    obj = api.get_namespaced_custom_object(ARC_GROUP, version, site.namespace, plural, name)
                     break
+                if event["type"] in ("ADDED", "MODIFIED"):
+                    obj = event["raw_object"]
+                    if predicate(obj):
+                        break
+        except ApiException as exc:  # the client raises a 410 Gone (a restarted site) instead of yielding it
+            assert exc.status == 410, exc
+            obj = api.get_namespaced_custom_object(ARC_GROUP, version, site.namespace, plural, name)
     return obj
 
 

@@ -1,0 +1,55 @@
+"""Azure role-based access control as ARM applies it: role definitions (lists of actions with `*`
+wildcards), role assignments (principal, role, scope), and the check that answers 403
+AuthorizationFailed naming the client, the action and the scope."""
+import fnmatch
+
+READER = "Reader"
+OPERATOR = "Arc SQL MI DR Operator"
+# Built-in Reader: `*/read` (Azure built-in roles, Reader).
+# The operator: a custom role with exactly what the collection's playbooks do over ARM: instances and their
+# failover groups (read, write, delete), following their async operations, reading the data controller, the
+# custom location (and deploying to it, which an instance PUT with extendedLocation needs), the resource groups.
+ROLE_DEFINITIONS = {
+    READER: ("*/read",),
+    OPERATOR: (
+        "Microsoft.AzureArcData/sqlManagedInstances/read",
+        "Microsoft.AzureArcData/sqlManagedInstances/write",
+        "Microsoft.AzureArcData/sqlManagedInstances/delete",
+        "Microsoft.AzureArcData/sqlManagedInstances/failoverGroups/read",
+        "Microsoft.AzureArcData/sqlManagedInstances/failoverGroups/write",
+        "Microsoft.AzureArcData/sqlManagedInstances/failoverGroups/delete",
+        "Microsoft.AzureArcData/dataControllers/read",
+        "Microsoft.AzureArcData/locations/operationStatuses/read",
+        "Microsoft.ExtendedLocation/customLocations/read",
+        "Microsoft.ExtendedLocation/customLocations/deploy/action",
+        "Microsoft.Resources/subscriptions/read",
+        "Microsoft.Resources/subscriptions/resourceGroups/read",
+    ),
+}
+
+
+class AuthorizationFailed(Exception):
+    def __init__(self, principal, action, scope):
+        # ARM's wording; the client id and object id are not secrets
+        super().__init__(f"The client '{principal.client_id}' with object id '{principal.object_id}' does not have "
+                         f"authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. "
+                         "If access was recently granted, please refresh your credentials.")
+        self.action, self.scope = action, scope
+
+
+def _within(scope, assignment_scope):
+    """An assignment at /subscriptions/x covers everything under it (case-insensitive, whole segments)."""
+    scope, assignment_scope = scope.lower().rstrip("/"), assignment_scope.lower().rstrip("/")
+    return scope == assignment_scope or scope.startswith(assignment_scope + "/")
+
+
+def _allows(role, action):
+    return any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in ROLE_DEFINITIONS[role])
+
+
+def check(principal, action, scope):
+    """Raise AuthorizationFailed unless one of the principal's role assignments allows `action` at `scope`."""
+    for assignment in principal.role_assignments:
+        if _within(scope, assignment["scope"]) and _allows(assignment["role"], action):
+            return
+    raise AuthorizationFailed(principal, action, scope)
