@@ -6,6 +6,7 @@ killed mid-workload, and the count of lost writes; the old site coming back as a
 seen by dr_status; dr_rejoin; a final dr_status. It ends with a summary table and stops the
 sandbox (a sandbox that was already running is reused and left running).
 """
+import argparse
 import os
 import subprocess
 import sys
@@ -158,13 +159,21 @@ class Drill:
         self.print_summary()
 
 
-def main():
+def arguments(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m sandbox.demo", description="the DR drill on the sandbox")
+    parser.add_argument("--behaviour", help="the controllers' behaviour profile, one for both sites or "
+                        "primary=A,secondary=B (see docs/emulator.md); default: the sandbox's default")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    options = arguments(argv)
     sandbox = Sandbox(default_runtime_dir())
     was_running = sandbox.exists() and all(s["running"] for s in sandbox.status()["sites"].values())
     say("Starting the sandbox: two emulated Arc sites, each its own Kubernetes API and Arc controller")
     # the DR site receives the log at 100 transactions a second, less than the workload writes at the
     # disaster: an asynchronous DR site lags, and a forced failover shows what that costs
-    report = sandbox.up(api_port=default_api_port(), timings={"seeding_rate": 100})
+    report = sandbox.up(api_port=default_api_port(), timings={"seeding_rate": 100}, behaviour_text=options.behaviour)
     for name, site in report["sites"].items():
         print(f"  {name:<10} {site['api_url']}  (kubeconfig {os.path.relpath(site['kubeconfig'])})")
     try:

@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from sandbox.layout import REPO_ROOT
 
 
@@ -18,12 +20,15 @@ def _summary_rows(output):
     return rows
 
 
-def test_the_demo_runs_the_whole_drill_and_loses_nothing_in_planned_failovers(tmp_path):
+# the default profile, and a pair whose sites behave as the 2022 dumps and the 2025 model show (docs/emulator.md)
+@pytest.mark.parametrize("behaviour", [None, "primary=observed-2022,secondary=cli-2025"], ids=["default", "mixed"])
+def test_the_demo_runs_the_whole_drill_and_loses_nothing_in_planned_failovers(tmp_path, behaviour):
     runtime_dir = tmp_path / "demo-runtime"
     env = dict(os.environ, ARC_SANDBOX_DIR=str(runtime_dir), ARC_SANDBOX_API_PORT="0")
     subprocess.run([sys.executable, "devtools/sync_build_tree.py", ".", "build/ansible_collections/arcdata/sqlmi"],
                    cwd=REPO_ROOT, check=True)
-    result = subprocess.run([sys.executable, "-m", "sandbox.demo"], cwd=REPO_ROOT, env=env, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "sandbox.demo", *(["--behaviour", behaviour] if behaviour else [])],
+                            cwd=REPO_ROOT, env=env, capture_output=True,
                             text=True, timeout=900, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
@@ -34,5 +39,5 @@ def test_the_demo_runs_the_whole_drill_and_loses_nothing_in_planned_failovers(tm
     assert rows["dr_status after the old site returns"][1] == "two primaries detected", rows
     assert rows["dr_status"][1] == "exactly one primary, connected", rows
     assert "**Primary:** secondary" in output  # the final report: the DR site kept the role
-    assert output.rstrip().endswith("==> Demo finished")
+    assert result.stdout.rstrip().endswith("==> Demo finished")
     assert not runtime_dir.exists()  # it stopped and removed the sandbox it started
