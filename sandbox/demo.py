@@ -54,6 +54,18 @@ class Drill:
         with SqlClient(self.endpoint(site, instance)) as sql:
             return sql.stats()
 
+    def resynchronized(self, site, instance, timeout=30):
+        """The engine's statistics once it is linked and synchronized again (a controller that reports no link
+        lets dr_rejoin end before the discard and the catch-up are over), or as they are after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            stats = self.stats(site, instance)
+            linked = (stats.get("link") or {}).get("connected")
+            settled = linked and stats["role"] == "SECONDARY" and stats["synchronization_health"] == "HEALTHY"
+            if settled or time.monotonic() > deadline:
+                return stats
+            time.sleep(0.2)
+
     def missing(self, workload, site, instance):
         """The writes `workload` was acknowledged that are not on `instance`."""
         with SqlClient(self.endpoint(site, instance)) as sql:
@@ -127,7 +139,7 @@ class Drill:
         say("Rejoin: the handover record names the DR site; the old primary is demoted and resynchronised")
         code, seconds = self.playbook("dr_rejoin")
         self.require(code, "dr_rejoin")
-        stats = self.stats("primary", PRIMARY_MI)
+        stats = self.resynchronized("primary", PRIMARY_MI)
         print(f"{PRIMARY_MI} rejoined as {stats['role']}; it discarded {stats['last_discarded']} divergent "
               "transactions")
         self.record("dr_rejoin", f"{PRIMARY_MI} secondary again", seconds, stats["last_discarded"])
