@@ -221,6 +221,7 @@ from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, i
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.sqlmi_direct import DirectInstanceTask
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -408,13 +409,15 @@ def _without_noise(obj):
 
 
 def run(arc):
-    arc.connect()
-    task = InstanceTask(arc)
+    if arc.connect_either(arc.params["wait_timeout"]).direct:
+        task = DirectInstanceTask(arc)
+    else:
+        task = InstanceTask(arc)
     return task.present() if arc.params["state"] == "present" else task.absent()
 
 
 def main():
-    arc = ArcModule(argument_spec())
+    arc = ArcModule(argument_spec(), azure=True)
     arc.run(run)
 
 
