@@ -17,7 +17,7 @@ options:
         indirectly connected mode in September 2025). C(direct) is Azure Resource Manager (the Azure options below;
         no kubeconfig is needed).
       - When not set, a site whose Kubernetes API is reachable (kubeconfig options, or the default kubeconfig) is
-        asked: its data controller's C(spec.settings.azure.connectionMode) decides. Else C(direct) when an Azure
+        asked, and its data controller's C(spec.settings.azure.connectionMode) decides. Else C(direct) when an Azure
         option (O(subscription_id), O(client_id), O(secret), O(tenant), O(profile), O(resource_group),
         O(custom_location)) or E(AZURE_SUBSCRIPTION_ID), E(AZURE_CLIENT_ID) or E(AZURE_PROFILE) is set; else
         C(indirect).

@@ -13,7 +13,7 @@ __metaclass__ = type
 
 from .arm_client import SCOPE_NOT_FOUND, ArmClient
 from .arm_resources import ArcDataResources, custom_location_id, resource_group_id
-from .azure_credentials import azure_credentials
+from .azure_credentials import NO_CREDENTIALS_HELP, azure_credentials
 from .errors import ApiFailure, InvalidInput
 
 CUSTOM_LOCATIONS_API_VERSION = "2021-08-15"
@@ -81,6 +81,8 @@ class DirectSite(object):
 
 def _scope_problem(failure, subscription_id, resource_group):
     reason = failure.details.get("reason")
+    if reason == "CredentialFailed":
+        return InvalidInput("%s; %s" % (failure.message, NO_CREDENTIALS_HELP), option="auth_source")
     if reason == "SubscriptionNotFound":
         return InvalidInput("subscription_id %r: Resource Manager knows no such subscription (%s): set subscription_id "
                             "(or AZURE_SUBSCRIPTION_ID) to the subscription of the site's resources (az account list)"

@@ -19,12 +19,16 @@ description:
     the certificate's SHA-256 fingerprint and its validity.
   - Fails when the certificate expires sooner than O(min_days_valid) days, and warns when it expires sooner than
     O(warn_days_valid) days.
+  - In direct connection mode (O(connection_mode), detected when not set) it reads the same fields from the Azure
+    Resource Manager resource (C(properties.k8sRaw.status.highAvailability.mirroringCertificate) and
+    C(properties.k8sRaw.status.endpoints.mirroring)); waits poll, as Resource Manager has no watch.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
   - arcdata.sqlmi.connection.wait
   - ansible.builtin.files
+  - arcdata.sqlmi.azure
   - arcdata.sqlmi.attributes
 attributes:
   check_mode:

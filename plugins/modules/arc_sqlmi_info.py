@@ -18,11 +18,15 @@ description:
   - With O(wait=true) it first waits, watching the instance, until it meets O(wait_condition) (by default Ready for
     its generation), so a play needs no C(until) loop after an M(arcdata.sqlmi.arc_sqlmi) task run with
     C(wait=false).
+  - In direct connection mode (O(connection_mode), detected when not set) it reads the Azure Resource Manager
+    resources C(Microsoft.AzureArcData/sqlManagedInstances) of O(resource_group) instead, summarising the custom
+    resource each projects (C(properties.k8sRaw)); waits poll, as Resource Manager has no watch.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
   - arcdata.sqlmi.connection.info_wait
+  - arcdata.sqlmi.azure
   - arcdata.sqlmi.attributes
 attributes:
   check_mode:
