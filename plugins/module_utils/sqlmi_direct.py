@@ -141,4 +141,3 @@ class DirectInstanceTask(object):
             return self._with_diff()
         self.arc_data.delete_instance(self.name)
         return self._with_diff()
-

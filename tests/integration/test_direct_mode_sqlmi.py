@@ -118,8 +118,8 @@ def test_a_licence_change_is_one_put(ansible, pair):
 
 
 def test_the_mirroring_certificate_and_the_list_come_from_arm(ansible, pair, tmp_path):
-    tasks = [{"name": "cert", "arcdata.sqlmi.arc_mirroring_cert": {"name": "{{ names[inventory_hostname] }}",
-                                                                  "dest": str(tmp_path / "{{ inventory_hostname }}.pem")}},
+    dest = str(tmp_path / "{{ inventory_hostname }}.pem")
+    tasks = [{"name": "cert", "arcdata.sqlmi.arc_mirroring_cert": {"name": "{{ names[inventory_hostname] }}", "dest": dest}},
              {"name": "info", "arcdata.sqlmi.arc_sqlmi_info": {}}]
     run = ansible.run(ansible.play(tasks, hosts="primary:secondary", vars=play_vars(pair)))
     assert run.rc == 0, run
