@@ -11,6 +11,19 @@ class ModuleDocFragment(object):
     # Paired with AZURE_ARGS in plugins/module_utils/azure_options.py: change both together.
     DOCUMENTATION = r"""
 options:
+  connection_mode:
+    description:
+      - How the module reaches the site. C(indirect) is the Kubernetes API (the kubeconfig options; Microsoft retired
+        indirectly connected mode in September 2025). C(direct) is Azure Resource Manager (the Azure options below;
+        no kubeconfig is needed).
+      - When not set, a site whose Kubernetes API is reachable (kubeconfig options, or the default kubeconfig) is
+        asked, and its data controller's C(spec.settings.azure.connectionMode) decides. Else C(direct) when an Azure
+        option (O(subscription_id), O(client_id), O(secret), O(tenant), O(profile), O(resource_group),
+        O(custom_location)) or E(AZURE_SUBSCRIPTION_ID), E(AZURE_CLIENT_ID) or E(AZURE_PROFILE) is set; else
+        C(indirect).
+      - C(indirect) on a site whose data controller is in direct connection mode is an error before any write.
+    type: str
+    choices: [indirect, direct]
   auth_source:
     description:
       - Where the Azure credentials come from; the names and the order are those of the azure.azcollection modules.
@@ -70,13 +83,13 @@ options:
     type: path
   resource_group:
     description:
-      - The Azure resource group of the site's SQL managed instances and failover groups.
+      - The Azure resource group of the site's SQL managed instances and failover groups. Required in direct mode.
     type: str
   custom_location:
     description:
       - The custom location of the site's Arc data services, by name (in O(resource_group)) or by resource ID
         (C(/subscriptions/.../providers/Microsoft.ExtendedLocation/customLocations/<name>)); an instance created
-        through Resource Manager is placed there.
+        through Resource Manager is placed there. Required to create an instance in direct mode.
     type: str
   arm_api_version:
     description:

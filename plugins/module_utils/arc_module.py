@@ -15,16 +15,24 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from . import certificates, connection
-from .errors import ArcError
+from .azure_libraries import missing_azure_library
+from .azure_options import AZURE_ARGS
+from .direct_site import DirectSite
+from .errors import ArcError, InvalidInput
 from .hidden_inputs import SecretHidingModule
 from .site import Site
+from .transport import choose_mode
 
 
 class ArcModule(object):
-    def __init__(self, argument_spec, supports_check_mode=True, wait=True, connection_options=True, **kwargs):
+    def __init__(self, argument_spec, supports_check_mode=True, wait=True, connection_options=True, azure=False,
+                 **kwargs):
         """`connection_options`: the module works on one site, with the connection options at the top level (a
-        module working on both sites of a pair has them per site)."""
+        module working on both sites of a pair has them per site). `azure`: the module also works in direct mode,
+        with the Azure options (azure_options.py) and connection_mode (transport.py)."""
         spec = dict(connection.CONNECTION_ARGS) if connection_options else {}
+        if azure:
+            spec.update(AZURE_ARGS)
         if wait:
             spec.update(connection.WAIT_ARGS)
         spec.update(argument_spec)
@@ -35,6 +43,8 @@ class ArcModule(object):
         self._require_libraries()
         self._site = None
         self.namespace = None
+        self.direct_site = None
+        self.mode = None
 
     def _require_libraries(self):
         if not connection.HAS_KUBERNETES:
@@ -56,9 +66,43 @@ class ArcModule(object):
         self.namespace = self._site.namespace
         return self
 
+    def connect_either(self, timeout=600):
+        """Connect through the transport the site uses (transport.py): returns the ModeChoice; in direct mode
+        `direct_site` is the DirectSite, else the Kubernetes site is connected as connect() does."""
+        self.mode = choose_mode(self.params, self._read_controller)
+        if not self.mode.direct:
+            if self._site is None:
+                self.connect()
+            return self.mode
+        self._require_azure_libraries()
+        try:
+            self.direct_site = DirectSite.connect(self.params, timeout)
+        except InvalidInput as exc:
+            if self.mode.controller is None:
+                raise
+            # the site chose direct mode: say so, and what the other choice would need
+            raise InvalidInput("%s, so the module works through Azure Resource Manager, and %s; connection_mode "
+                               "indirect needs a data controller in indirect connection mode" % (
+                                   self.mode.reason, exc.message), **exc.details)
+        self._site = None
+        return self.mode
+
+    def _read_controller(self):
+        if self._site is None:
+            self.connect()
+        return self._site.data_controller(), self._site.label
+
+    def _require_azure_libraries(self):
+        missing = missing_azure_library()
+        if missing:
+            self.module.fail_json(msg=missing_required_lib(missing[0], reason="for connection_mode direct"),
+                                  exception=str(missing[1]))
+
     @property
     def site(self):
-        """The site's label for messages (its kubeconfig context and API URL)."""
+        """The site's label for messages (its kubeconfig context and API URL, or its resource group in Azure)."""
+        if self.direct_site is not None:
+            return self.direct_site.label
         return self._site.label if self._site else None
 
     @property

@@ -129,6 +129,17 @@ class ArcDataResources(object):
         self._refuse_busy(resource_id, current if current is not None else self.get_failover_group(instance, name))
         return self.client.put(resource_id, self.api_version, body, timeout=self.timeout, site=self.site)
 
+    def delete_instance(self, instance):
+        """Delete the instance and wait until a GET no longer finds it; False when there was none."""
+        resource_id = self.instance_id(instance)
+        current = self.get_instance(instance)
+        if current is None:
+            return False
+        started = self._clock()
+        self.client.delete(resource_id, self.api_version, timeout=self.timeout, site=self.site)
+        self._wait_until_gone(resource_id, started)
+        return True
+
     def delete_failover_group(self, instance, name):
         """Delete the failover group and wait until a GET no longer finds it; False when there was none."""
         resource_id = self.failover_group_id(instance, name)

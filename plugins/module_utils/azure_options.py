@@ -19,9 +19,11 @@ from .arm_resources import DEFAULT_API_VERSION
 
 AUTH_SOURCES = ["auto", "cli", "env", "credential_file", "msi"]
 
-# Paired with plugins/doc_fragments/azure.py: change both together. `arm_api_version`, not `api_version`: the
+# Paired with plugins/doc_fragments/azure.py: change both together. connection_mode has no default: unset, the
+# transport is detected (transport.py). `arm_api_version`, not `api_version`: the
 # modules' api_version is the version of the Kubernetes custom resources (resources.DAG_KIND_ARGS).
 AZURE_ARGS = dict(
+    connection_mode=dict(type="str", choices=["indirect", "direct"]),
     auth_source=dict(type="str", choices=AUTH_SOURCES, fallback=(env_fallback, ["ANSIBLE_AZURE_AUTH_SOURCE"])),
     subscription_id=dict(type="str"),
     client_id=dict(type="str"),

@@ -2,7 +2,8 @@
 # Copyright: arcdata.sqlmi contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Secrets that come inside a module's inputs without a no_log option of their own: the credentials of a
-kubeconfig given as a dict, and a private key pasted where a certificate belongs.
+kubeconfig given as a dict, a private key pasted where a certificate belongs, and the Azure client secret of the
+environment (AZURE_SECRET; the `secret` option is no_log, and listed too so that a refusal hides it anyway).
 
 Ansible hides the values of no_log options only, so these are added to the module's no_log_values by hand,
 and that must happen as soon as the inputs are read: a module that refuses its arguments (an unknown option,
@@ -16,6 +17,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
 
+from .azure_credentials import secret_values as azure_secret_values
 from .connection import secret_values as kubeconfig_secret_values
 
 PRIVATE_KEY_MARK = "PRIVATE KEY-----"
@@ -49,6 +51,7 @@ def secret_values(params):
         kubeconfig = site.get("kubeconfig")
         if isinstance(kubeconfig, dict):
             found.update(kubeconfig_secret_values(kubeconfig))
+    found.update(azure_secret_values(params))
     for text in _strings(params):
         if PRIVATE_KEY_MARK in text:
             found.update(private_key_values(text))

@@ -16,6 +16,7 @@ from .errors import InvalidInput
 from .leases import Leases
 from .resources import DAG, DAG_KINDS, DATA_CONTROLLER, FAILOVER_GROUP, Discovery
 from .service import ApiCaller, CustomResources, Events, Secrets
+from .transport import DIRECT, controller_mode
 
 
 class Site(object):
@@ -73,18 +74,23 @@ class Site(object):
     def leases(self):
         return Leases(self.client, self.caller, self.namespace)
 
+    def data_controller(self):
+        """The namespace's Arc data controller object, or None when there is none."""
+        controllers = self.resources(DATA_CONTROLLER).list().get("items") or []
+        return controllers[0] if controllers else None
+
     def check_data_controller(self):
         """Before writing: the namespace has an Arc data controller, in indirect connection mode (the only
         mode in which Arc takes instructions through the Kubernetes API, as `az ... --use-k8s` checks)."""
-        controllers = self.resources(DATA_CONTROLLER).list().get("items") or []
-        if not controllers:
+        controller = self.data_controller()
+        if controller is None:
             raise InvalidInput("%s: no Arc data controller in namespace %r: namespace must be the namespace of the "
                                "site's data controller" % (self.label, self.namespace))
-        controller = controllers[0]
-        mode = ((((controller.get("spec") or {}).get("settings") or {}).get("azure") or {})
-                .get("connectionMode") or "").lower()
-        if mode == "direct":
+        if controller_mode(controller) == DIRECT:
             raise InvalidInput("%s: data controller %r in namespace %r is in direct connection mode: Arc manages its "
                                "instances and failover groups through Azure Resource Manager, not the Kubernetes API; "
-                               "this collection needs a data controller in indirect connection mode"
-                               % (self.label, controller["metadata"]["name"], self.namespace))
+                               "connection_mode indirect needs a data controller in indirect connection mode: set "
+                               "connection_mode: direct (or leave it unset) with the Azure options (resource_group, "
+                               "custom_location, credentials)"
+                               % (self.label, controller["metadata"]["name"], self.namespace),
+                               option="connection_mode", value="indirect")

@@ -69,10 +69,25 @@ def wait_for(resources, name, condition, timeout, obj=None, heartbeat=None):
                        site=resources.caller.site, object=resources.describe(name), **failure.details)
 
 
-def wait_for_timed(resources, name, condition, timeout, obj=None):
-    """wait_for, and the seconds it took (what the _info modules return as `waited`)."""
+def poll_for(resources, name, condition, timeout, obj=None):
+    """wait_for over an API that has no watch (Azure Resource Manager): a read every POLL_SECONDS."""
     started = time.monotonic()
-    obj = wait_for(resources, name, condition, timeout, obj)
+    state = {"obj": obj if obj is not None else resources.get(name)}
+    try:
+        if _met(condition, state["obj"]):
+            return state["obj"]
+        return _poll(resources, name, condition, state, started, timeout, _NoHeartbeat())
+    except _ControllerFailure as failure:
+        raise ArcError("%s: %s: %s" % (resources.caller.site, resources.describe(name), failure.message),
+                       site=resources.caller.site, object=resources.describe(name), **failure.details)
+
+
+def wait_for_timed(resources, name, condition, timeout, obj=None):
+    """wait_for (poll_for for resources that say `polled`), and the seconds it took (what the _info modules return
+    as `waited`)."""
+    started = time.monotonic()
+    wait = poll_for if getattr(resources, "polled", False) else wait_for
+    obj = wait(resources, name, condition, timeout, obj)
     return obj, round(_elapsed(started), 1)
 
 

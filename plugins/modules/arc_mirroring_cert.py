@@ -19,12 +19,16 @@ description:
     the certificate's SHA-256 fingerprint and its validity.
   - Fails when the certificate expires sooner than O(min_days_valid) days, and warns when it expires sooner than
     O(warn_days_valid) days.
+  - In direct connection mode (O(connection_mode), detected when not set) it reads the same fields from the Azure
+    Resource Manager resource (C(properties.k8sRaw.status.highAvailability.mirroringCertificate) and
+    C(properties.k8sRaw.status.endpoints.mirroring)); waits poll, as Resource Manager has no watch.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
   - arcdata.sqlmi.connection.wait
   - ansible.builtin.files
+  - arcdata.sqlmi.azure
   - arcdata.sqlmi.attributes
 attributes:
   check_mode:
@@ -128,9 +132,10 @@ import os
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, conditions
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_instances import ArmInstances
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import ArcError
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
-from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import poll_for, wait_for
 
 
 def argument_spec():
@@ -155,9 +160,11 @@ def _published(arc, instances, name):
             arc.site, instances.describe(name), "does not exist" if obj is None else "publishes no certificate yet"))
         return None
     if obj is None:
-        raise ArcError("%s: SqlManagedInstance %s/%s does not exist" % (arc.site, arc.namespace, name))
+        what = instances.describe(name) if arc.direct_site else "SqlManagedInstance %s/%s" % (arc.namespace, name)
+        raise ArcError("%s: %s does not exist" % (arc.site, what))
     if arc.params["wait"]:
-        return wait_for(instances, name, condition, arc.params["wait_timeout"], obj)
+        wait = poll_for if getattr(instances, "polled", False) else wait_for  # Resource Manager has no watch
+        return wait(instances, name, condition, arc.params["wait_timeout"], obj)
     raise ArcError("%s: %s publishes no mirroring certificate yet (%s); set wait=true to wait for it" % (
         arc.site, instances.describe(name), condition.check(obj)[3]))
 
@@ -186,9 +193,12 @@ def _write(arc, pem):
 
 
 def run(arc):
-    arc.connect()
     params = arc.params
-    instances = arc.resources(SQL_MANAGED_INSTANCE, params["api_version"], params["name"])
+    if arc.connect_either(params["wait_timeout"]).direct:
+        arc.direct_site.check_scope()
+        instances = ArmInstances(arc.direct_site)
+    else:
+        instances = arc.resources(SQL_MANAGED_INSTANCE, params["api_version"], params["name"])
     obj = _published(arc, instances, params["name"])
     if obj is None:
         return dict(changed=bool(params["dest"]), certificate=None, mirroring_url=None)
@@ -217,7 +227,7 @@ def run(arc):
 
 
 def main():
-    ArcModule(argument_spec(), add_file_common_args=True).run(run)
+    ArcModule(argument_spec(), add_file_common_args=True, azure=True).run(run)
 
 
 if __name__ == "__main__":

@@ -24,16 +24,30 @@ description:
   - With O(wait=true), waits until the controller reports C(Ready) for the instance's current generation (watching
     the object, not polling) after a write, and also when nothing had to be written but the instance is not Ready
     for its generation yet (it is still being provisioned, or an earlier change is still being carried out).
+  - In direct connection mode (O(connection_mode), detected when not set) the instance is an Azure Resource Manager
+    resource, C(Microsoft.AzureArcData/sqlManagedInstances), placed on the site's O(custom_location). It is created
+    and changed with a PUT of the whole resource (C(sku), C(properties.licenseType) and the spec as
+    C(properties.k8sRaw.spec)), refused while Resource Manager still works on an earlier change, deleted with a
+    DELETE that is followed until the resource is gone, and waited for by polling (Resource Manager has no watch)
+    for the operation, then for C(Ready) for the projected custom resource's generation.
+  - Idempotence in direct mode compares the resource's C(properties.k8sRaw.spec), C(sku.tier) and C(properties.licenseType) with the options. The admin login
+    (O(admin_username), O(admin_password)) is sent at creation only (C(properties.basicLoginInformation)); Resource
+    Manager never returns the password, so it is not compared afterwards. O(labels), O(annotations),
+    O(admin_login_secret) and O(api_version) are for the Kubernetes API only and refused in direct mode.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
   - arcdata.sqlmi.connection.wait
+  - arcdata.sqlmi.azure
   - arcdata.sqlmi.attributes
 attributes:
   check_mode:
     support: full
-    details: Writes are sent with C(dryRun=All), so the API validates them and stores nothing; waits are skipped.
+    details:
+      - Writes are sent with C(dryRun=All), so the API validates them and stores nothing; waits are skipped.
+      - In direct mode (Resource Manager has no dry run) the options are checked locally, nothing is written, and
+        RV(arm_request) shows the write that was not sent.
   diff_mode:
     support: full
     details: Shows the spec and metadata before and after; the admin password is never shown.
@@ -175,6 +189,17 @@ EXAMPLES = r"""
     admin_username: dbadmin
     admin_password: "{{ vault_sqlmi_admin_password }}"
 
+- name: Provision an instance through Azure Resource Manager (direct connection mode)
+  arcdata.sqlmi.arc_sqlmi:
+    connection_mode: direct
+    resource_group: arc-rg
+    custom_location: arc-primary-location
+    name: sqlprimary
+    tier: bc
+    replicas: 3
+    admin_username: dbadmin
+    admin_password: "{{ vault_sqlmi_admin_password }}"
+
 - name: Give the instance more memory, waiting until it is Ready again
   arcdata.sqlmi.arc_sqlmi:
     name: sqlprimary
@@ -184,8 +209,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 instance:
-  description: The SqlManagedInstance as the API returned it (it never holds credentials).
-  returned: when state=present
+  description:
+    - The SqlManagedInstance as the API returned it (it never holds credentials); in direct mode the Resource Manager
+      resource, without its admin login.
+  returned: when state=present (in direct mode, not in check mode for an instance still to be created)
   type: dict
 state:
   description: The instance's C(status.state), such as C(Ready).
@@ -209,10 +236,34 @@ summary:
   returned: when state=present
   type: dict
 api_version:
-  description: The C(sql.arcdata.microsoft.com) version used.
+  description: The C(sql.arcdata.microsoft.com) version used; in direct mode the C(Microsoft.AzureArcData) API version.
   returned: always
   type: str
   sample: v13
+resource_id:
+  description: The instance's Azure Resource Manager ID.
+  returned: in direct mode
+  type: str
+  sample: /subscriptions/0000/resourceGroups/arc-rg/providers/Microsoft.AzureArcData/sqlManagedInstances/sqlprimary
+arm_request:
+  description:
+    - In check mode in direct mode, the write that was not sent (Resource Manager has no dry run), the admin password
+      masked.
+  returned: in direct mode, in check mode, when a write is needed
+  type: dict
+  contains:
+    method:
+      description: C(PUT) or C(DELETE).
+      type: str
+    url:
+      description: The request URL, with its C(api-version).
+      type: str
+    body:
+      description: The PUT body, or null.
+      type: dict
+    sent:
+      description: Always false.
+      type: bool
 """
 
 import copy
@@ -221,6 +272,7 @@ from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, i
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.sqlmi_direct import DirectInstanceTask
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import wait_for
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -408,13 +460,15 @@ def _without_noise(obj):
 
 
 def run(arc):
-    arc.connect()
-    task = InstanceTask(arc)
+    if arc.connect_either(arc.params["wait_timeout"]).direct:
+        task = DirectInstanceTask(arc)
+    else:
+        task = InstanceTask(arc)
     return task.present() if arc.params["state"] == "present" else task.absent()
 
 
 def main():
-    arc = ArcModule(argument_spec())
+    arc = ArcModule(argument_spec(), azure=True)
     arc.run(run)
 
 

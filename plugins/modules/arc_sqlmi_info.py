@@ -18,11 +18,15 @@ description:
   - With O(wait=true) it first waits, watching the instance, until it meets O(wait_condition) (by default Ready for
     its generation), so a play needs no C(until) loop after an M(arcdata.sqlmi.arc_sqlmi) task run with
     C(wait=false).
+  - In direct connection mode (O(connection_mode), detected when not set) it reads the Azure Resource Manager
+    resources C(Microsoft.AzureArcData/sqlManagedInstances) of O(resource_group) instead, summarising the custom
+    resource each projects (C(properties.k8sRaw)); waits poll, as Resource Manager has no watch.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
   - arcdata.sqlmi.connection.info_wait
+  - arcdata.sqlmi.azure
   - arcdata.sqlmi.attributes
 attributes:
   check_mode:
@@ -149,13 +153,17 @@ waited:
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, connection, instance_summary
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_instances import ArmInstances
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import SQL_MANAGED_INSTANCE
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import read_for_info
 
 
 def run(arc):
-    arc.connect()
-    instances = arc.resources(SQL_MANAGED_INSTANCE, arc.params["api_version"], arc.params["name"])
+    if arc.connect_either(arc.params["wait_timeout"]).direct:
+        arc.direct_site.check_scope()
+        instances = ArmInstances(arc.direct_site)
+    else:
+        instances = arc.resources(SQL_MANAGED_INSTANCE, arc.params["api_version"], arc.params["name"])
     result = {"changed": False, "api_version": instances.version}
     found = read_for_info(instances, arc.params, arc.check_mode, conditions.INSTANCE_WAIT_CONDITIONS, result)
     result["instances"] = [instance_summary.summarize(o) for o in found]
@@ -167,7 +175,7 @@ def main():
                          wait_condition=dict(type="str", default="ready",
                                              choices=sorted(conditions.INSTANCE_WAIT_CONDITIONS)))
     argument_spec.update(connection.INFO_WAIT_ARGS)
-    ArcModule(argument_spec, wait=False, required_if=[("wait", True, ["name"])]).run(run)
+    ArcModule(argument_spec, wait=False, azure=True, required_if=[("wait", True, ["name"])]).run(run)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import pytest
 from ansible_collections.arcdata.sqlmi.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import connection, instance_summary, waiting
 from ansible_collections.arcdata.sqlmi.plugins.modules import arc_dag_info, arc_sqlmi_info
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.transport import INDIRECT, ModeChoice
 
 
 def instance(state, observed, generation=2):
@@ -52,6 +53,11 @@ class FakeArc(object):
 
     def connect(self):
         return self
+
+    def connect_either(self, timeout=600):
+        """An indirect-mode site, as the transport choice gives it for a Kubernetes API."""
+        self.connect()
+        return ModeChoice(INDIRECT, "a test site")
 
     def resources(self, kind, pinned_version=None, name=None):
         return self.found
