@@ -1,5 +1,13 @@
+# -*- coding: utf-8 -*-
+# Copyright: arcdata.sqlmi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The transactions a rejoining old primary discarded: counted from the controller's Events that appeared after
 the rejoin began, and unknown (never zero) when no Event says it."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.discarded_log import DiscardedLog, describe
