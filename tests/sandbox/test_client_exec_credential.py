@@ -65,6 +65,7 @@ def test_the_plugin_prints_an_exec_credential_whose_expiry_is_the_tokens(primary
     expiry = datetime.datetime.fromisoformat(credential["status"]["expirationTimestamp"].replace("Z", "+00:00"))
     assert int(expiry.timestamp()) == claims["exp"] == claims["iat"] + 120
     assert claims["sub"] == OPERATOR  # the collection's credential unless --user says otherwise
+    assert stat.S_IMODE(primary.files.token_signing_key.stat().st_mode) == 0o600  # the key signing them
 
 
 @pytest.mark.parametrize("api_version", ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"])
