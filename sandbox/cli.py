@@ -1,14 +1,15 @@
 """python -m sandbox up|down|status|kill|start|fault: two emulated Arc sites on this machine."""
 import argparse
 import json
+import os
 import sys
 import urllib.error
 
-from . import inventory
-from .arm.deployment import DirectMode
+from . import inventory, kubeconfig
 from .control import Sandbox
 from .controller.behaviour import DEFAULT as DEFAULT_BEHAVIOUR, PROFILES as BEHAVIOURS
-from .layout import PROFILES, SITE_NAMES, default_api_port, default_runtime_dir
+from .exec_credential import EXEC_INFO_VARIABLE, ExecCredentialError, exec_credential
+from .layout import CREDENTIALS, PROFILES, SITE_NAMES, default_api_port, default_runtime_dir
 from .ops import SiteOps
 from .sqlclient import SqlClient, SqlError, endpoint_of
 from .supervisor import SandboxError
@@ -79,9 +80,39 @@ def _status(sandbox, direct):
     return report
 
 
+def _direct_mode(runtime_dir):
+    """The sandbox's Azure side, imported only when needed: the exec credential plugin runs before a client's
+    requests once its token is near expiry, and the kubernetes library this side imports doubles its start time."""
+    from .arm.deployment import DirectMode  # pylint: disable=import-outside-toplevel
+    return DirectMode(runtime_dir)
+
+
+def _print_exec_credential(sandbox, args):
+    site = sandbox.sites()[args.site]
+    files = sandbox.files[args.site]
+    # the key the site's API server verifies with; the site creates it when it starts
+    if not files.token_signing_key.exists():
+        raise SandboxError(f"site {args.site} has no token signing key yet: run `python -m sandbox up` first")
+    credential = exec_credential(files.token_signing_key.read_text().strip(), site, args.user, args.ttl,
+                                 os.environ.get(EXEC_INFO_VARIABLE))
+    print(json.dumps(credential))
+
+
+def _write_kubeconfig(sandbox, args):
+    site, files = sandbox.sites()[args.site], sandbox.files[args.site]
+    if args.exec:
+        kubeconfig.write_exec(args.output, files, site, args.user, args.ttl, sys.executable)
+    else:
+        kubeconfig.write_static(args.output, files, site, args.user)
+    print(args.output)
+
+
 def run(args):
     sandbox = Sandbox(args.runtime_dir)
-    direct = DirectMode(sandbox.runtime_dir)
+    if args.command == "exec-credential":  # first: it runs before client requests, nothing else is needed
+        _print_exec_credential(sandbox, args)
+        return
+    direct = _direct_mode(sandbox.runtime_dir)
     if args.command == "up":
         mode = _connection_mode(sandbox, direct, args.mode)
         if mode == "direct" and (args.profile or "current") != "current":
@@ -122,6 +153,8 @@ def run(args):
             print(args.output)
         else:
             print(sandbox.fleet_inventory(args.pairs, args.output))
+    elif args.command == "kubeconfig":
+        _write_kubeconfig(sandbox, args)
     elif args.command == "rotate-cert":
         print(sandbox.rotate_certificate(args.site, args.instance, args.valid_days))
     elif args.command in ("sql", "workload"):
@@ -177,6 +210,7 @@ def parser():
     fleet = commands.add_parser("inventory", help="write an inventory of N DR pairs on the two sites (a fleet)")
     fleet.add_argument("--pairs", type=int, required=True, help="number of DR pairs")
     fleet.add_argument("--output", required=True, help="inventory file to write (mode 0600)")
+    _exec_parsers(commands)
     rotate = commands.add_parser("rotate-cert", help="give an instance a new mirroring certificate (and key)")
     rotate.add_argument("--site", required=True, choices=SITE_NAMES)
     rotate.add_argument("--instance", required=True, help="SqlManagedInstance name")
@@ -209,11 +243,36 @@ def parser():
     return top
 
 
+def _exec_parsers(commands):
+    """exec-credential and kubeconfig: a kubeconfig whose user is an exec credential plugin, as Arc-enabled
+    clusters hand them out (kubelogin, `aws eks get-token`), and the sandbox's stand-in for such a plugin."""
+    plugin = commands.add_parser("exec-credential", help="print an ExecCredential with a short-lived token of a site "
+                                 "(the stand-in exec credential plugin a kubeconfig from `kubeconfig --exec` runs)")
+    config = commands.add_parser("kubeconfig", help="write a kubeconfig of one site and credential (mode 0600)")
+    for command in (plugin, config):
+        command.add_argument("--site", required=True, choices=SITE_NAMES)
+        command.add_argument("--user", choices=CREDENTIALS, default="operator",
+                             help="whose credential: the collection's operator (default), the viewer or the admin")
+        command.add_argument("--ttl", type=_positive_seconds, default=3600,
+                             help="seconds each token is valid (default %(default)s, as Entra's access tokens)")
+    config.add_argument("--exec", action="store_true",
+                        help="the user is the stand-in exec credential plugin, issuing tokens valid --ttl seconds "
+                             "(default: the credential's static bearer token)")
+    config.add_argument("--output", required=True, help="kubeconfig file to write")
+
+
+def _positive_seconds(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 second, got {value}")
+    return value
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
         run(args)
-    except (SandboxError, SqlError, OSError, urllib.error.URLError) as exc:
+    except (SandboxError, SqlError, ExecCredentialError, OSError, urllib.error.URLError) as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 1
     return 0

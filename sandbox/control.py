@@ -9,6 +9,7 @@ from pathlib import Path
 from . import inventory, kubeconfig, pki, supervisor
 from .layout import (CREDENTIALS, DEFAULT_ADDRESSES, DEFAULT_API_PORT, DEFAULT_NAMESPACE, PROFILES, SITE_NAMES,
                      SiteConfig, site_files, write_private)
+from .apiserver.signed_tokens import ensure_signing_key
 from .controller import behaviour
 from .controller.settings import Timings
 from .supervisor import COMPONENTS, SandboxError
@@ -64,6 +65,7 @@ class Sandbox:
                 write_private(secret_file, secrets.token_urlsafe(32) + "\n")
         kubeconfig.write(files, site, {credential: files.token_of(credential).read_text().strip()
                                        for credential in CREDENTIALS})
+        ensure_signing_key(files.token_signing_key)  # before the API server and any exec plugin read it
 
     # -- lifecycle --------------------------------------------------------------------------------
     def up(self, profile=None, api_port=DEFAULT_API_PORT, timings=None, controller=True, behaviour_text=None):

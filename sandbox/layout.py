@@ -71,6 +71,8 @@ class SiteFiles:
         self.server_key = self.pki / "apiserver.key"
         self.token = self.dir / "token"  # the admin's
         self.ops_token = self.dir / "ops-token"
+        # signs the site's short-lived tokens (sandbox/apiserver/signed_tokens.py), mode 0600
+        self.token_signing_key = self.dir / "token-signing-key"
         self.kubeconfig = self.dir / "kubeconfig"
         self.audit_log = self.dir / "audit.jsonl"
 

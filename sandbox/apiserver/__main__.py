@@ -17,6 +17,7 @@ from .builtins import builtin_types
 from .faults import Faults
 from .objects import Objects
 from .resources import CRD_KEY, Registry
+from .signed_tokens import SignedTokens, ensure_signing_key
 from .store import Store
 
 
@@ -29,7 +30,8 @@ def build(files, site):
     # A restarted server, like a real one, cannot replay history from before it started.
     store.oldest_watchable = store.resource_version
     tokens = {credential: files.token_of(credential).read_text().strip() for credential in CREDENTIALS}
-    return ApiServer(objects, TokenAuthenticator(site_users(site.namespace, tokens)),
+    signed_tokens = SignedTokens(ensure_signing_key(files.token_signing_key), site.api_url)
+    return ApiServer(objects, TokenAuthenticator(site_users(site.namespace, tokens), signed_tokens),
                      Authorizer.from_files(site.namespace), files.ops_token.read_text().strip(),
                      AuditLog(files.audit_log), Faults(), f"{site.address}:{site.api_port}")
 

@@ -88,7 +88,8 @@ class ApiServer:
             return error_response(exc)
         finally:
             self.audit.record(info, code, started, request.query.get("dryRun") == "All",
-                              request.headers.get("User-Agent", ""), fault, user.name if user else "")
+                              request.headers.get("User-Agent", ""), fault, user.name if user else "",
+                              user.credential if user else None)
 
     @staticmethod
     async def _inject_before(request, rule):
