@@ -49,17 +49,9 @@ def create_ca(site_name):
 
 
 def create_server_cert(ca_cert, ca_key, address):
-    key = new_key()
-    names = [x509.DNSName(n) for n in ("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                                       "kubernetes.default.svc.cluster.local")]
-    names.append(x509.IPAddress(ipaddress.ip_address(address)))
-    cert = (certificate_builder(common_name("kube-apiserver"), ca_cert.subject, key.public_key())
-            .add_extension(x509.SubjectAlternativeName(names), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    return cert, key
+    """The site API server's serving certificate: the in-cluster names of the API and its loopback address."""
+    return create_service_cert(ca_cert, ca_key, "kube-apiserver", address, dns_names=(
+        "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"))
 
 
 def ensure_site_pki(files, site):
