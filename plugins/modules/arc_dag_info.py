@@ -20,6 +20,8 @@ description:
     groups (C(sqlManagedInstances/<instance>/failoverGroups)) of O(local_instance), or of every instance of
     O(resource_group), and summarises the status they project the same way; waits poll Resource Manager, which has
     no watch. RV(dags[].handover) is then null (handover records are custom-resource annotations).
+  - Where the data controller chose direct mode (O(connection_mode) not set) but the Azure options are missing, the
+    custom resources are read through the Kubernetes API instead, under their generated names, with a warning.
   - With O(wait=true) it first waits, watching the resource, until it meets O(wait_condition) (by default Succeeded
     and connected for its generation), so a play needs no C(until) loop after an M(arcdata.sqlmi.arc_dag) task run
     with C(wait=false), or while the partner's controller changes this side.
@@ -206,8 +208,17 @@ from ansible_collections.arcdata.sqlmi.plugins.module_utils.waiting import read_
 
 
 def run(arc):
-    if arc.connect_either(arc.params["wait_timeout"]).direct:
-        return run_direct(arc)
+    try:
+        if arc.connect_either(arc.params["wait_timeout"]).direct:
+            return run_direct(arc)
+    except InvalidInput:
+        if arc.mode is None or arc.mode.controller is None or arc.current_site is None:
+            raise
+        # the data controller chose direct mode and no Azure options are given: a read works through the Kubernetes
+        # API too (the custom resources exist there, under generated names), so read there, as before direct mode
+        arc.module.warn("%s; the failover groups are read through the Kubernetes API instead, where their names are "
+                        "generated (set the Azure options to read them by their Resource Manager names)"
+                        % arc.mode.reason)
     if arc.params.get("local_instance"):
         raise InvalidInput("local_instance only works in direct connection mode: remove it", option="local_instance")
     layout, dags = arc.dag_resources(arc.params["api_kind"], arc.params["api_version"], arc.params["name"])
