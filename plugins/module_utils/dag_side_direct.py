@@ -73,9 +73,8 @@ class DirectDagSide(object):
         holders = instances_holding(self.arc_data, self.name)
         if len(holders) > 1:
             raise InvalidInput("arc_dag %s on %s: the instances %s each have a failover group of that name: set "
-                               "local_instance to this site's instance" % (self.name, self.site.label,
-                                                                          ", ".join(holders)),
-                               option="local_instance")
+                               "local_instance to this site's instance"
+                               % (self.name, self.site.label, ", ".join(holders)), option="local_instance")
         return holders[0] if holders else None
 
     def _reset(self):
@@ -324,4 +323,3 @@ def arm_request(arc_data, resource_id, method, body):
     """What the write that check mode does not send would be."""
     url = arc_data.client.credentials.cloud.resource_manager.rstrip("/") + resource_id
     return {"method": method, "url": "%s?api-version=%s" % (url, arc_data.api_version), "body": body, "sent": False}
-

@@ -198,9 +198,8 @@ waited:
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, connection
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
-from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_failover_groups import (ArmFailoverGroups,
-                                                                                       every_failover_group,
-                                                                                       instances_holding)
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_failover_groups import (
+    ArmFailoverGroups, every_failover_group, instances_holding)
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize, summarize_arm
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import DAG_KIND_ARGS
