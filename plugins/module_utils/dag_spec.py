@@ -105,11 +105,21 @@ def role_action(desired, status_role):
                   "before changing its role" % status_role)
 
 
-def problems(params, creating, layout):
-    """Everything wrong with arc_dag's options, found before any write."""
+# what creating a side needs, by transport: through Resource Manager (direct mode) the service fills the shared name,
+# the partner's URL and its certificate when they are not sent, as `az sql instance-failover-group-arc create` does
+CREATE_REQUIRED = ("dag_name", "local_instance", "remote_instance", "remote_mirroring_url", "role")
+CREATE_REQUIRED_DIRECT = ("local_instance", "remote_instance", "role")
+
+
+def problems(params, creating, layout, direct=False):
+    """Everything wrong with arc_dag's options, found before any write. `direct`: the resource is an Azure Resource
+    Manager failover group (its name is not a Kubernetes name, and the service fills what creation does not send)."""
     found = []
     name = params["name"]
-    if len(name) > 253 or not RESOURCE_NAME.match(name):
+    if direct:
+        if not name or "/" in name:
+            found.append("name %r is not a valid failover group name: it must be non-empty, without '/'" % name)
+    elif len(name) > 253 or not RESOURCE_NAME.match(name):
         found.append("name %r is not a valid Kubernetes resource name: lowercase letters, digits, '-' and '.', "
                      "starting and ending with a letter or digit (a name such as 'dagPrimary' must be written "
                      "'dagprimary')" % name)
@@ -129,10 +139,10 @@ def problems(params, creating, layout):
             found.append("remote_mirroring_url=%r must be tcp://<host>:<port>, the partner instance's "
                          "status.endpoints.mirroring with tcp:// in front (e.g. tcp://10.20.5.20:5022)" % url)
     if creating:
-        for option in ("dag_name", "local_instance", "remote_instance", "remote_mirroring_url", "role"):
+        for option in CREATE_REQUIRED_DIRECT if direct else CREATE_REQUIRED:
             if params.get(option) is None:
                 found.append("%s is required to create the DAG resource %r" % (option, name))
-        if params.get("remote_mirroring_cert") is None:
+        if params.get("remote_mirroring_cert") is None and not direct:
             found.append("remote_mirroring_cert or remote_mirroring_cert_file is required to create the DAG "
                          "resource %r: the partner instance's mirroring certificate (PEM)" % name)
         if params.get("role") is not None and params["role"] not in CREATE_ROLES:

@@ -37,3 +37,12 @@ def summarize(obj, layout):
         "observed_generation": status.get("observedGeneration"),
         "handover": handover.parse(obj["metadata"].get("annotations")),
     }
+
+
+def summarize_arm(obj, resource_id):
+    """The summary of a failover group read through Azure Resource Manager (its custom resource, as
+    failover_group_arm.custom_resource shapes it): the same keys, its ARM ID, and no handover record (handover
+    records are annotations on the custom resource, which Resource Manager does not carry)."""
+    summary = summarize(obj, "FailoverGroup")
+    summary.update(handover=None, resource_id=resource_id)
+    return summary

@@ -69,14 +69,14 @@ def wait_for(resources, name, condition, timeout, obj=None, heartbeat=None):
                        site=resources.caller.site, object=resources.describe(name), **failure.details)
 
 
-def poll_for(resources, name, condition, timeout, obj=None):
+def poll_for(resources, name, condition, timeout, obj=None, heartbeat=None):
     """wait_for over an API that has no watch (Azure Resource Manager): a read every POLL_SECONDS."""
     started = time.monotonic()
     state = {"obj": obj if obj is not None else resources.get(name)}
     try:
         if _met(condition, state["obj"]):
             return state["obj"]
-        return _poll(resources, name, condition, state, started, timeout, _NoHeartbeat())
+        return _poll(resources, name, condition, state, started, timeout, heartbeat or _NoHeartbeat())
     except _ControllerFailure as failure:
         raise ArcError("%s: %s: %s" % (resources.caller.site, resources.describe(name), failure.message),
                        site=resources.caller.site, object=resources.describe(name), **failure.details)

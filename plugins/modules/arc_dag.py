@@ -29,6 +29,17 @@ description:
     reports it, and otherwise a status written since the change; C(state) and C(role) compared without regard to
     case; the link from C(status.replicas) where reported, and said to be unknown otherwise; the cause of a failure
     from C(status.message) and C(status.results).
+  - In direct connection mode (O(connection_mode), detected when not set) the side is the Azure Resource Manager
+    failover group C(sqlManagedInstances/<local_instance>/failoverGroups/<name>), as
+    C(az sql instance-failover-group-arc) manages it; O(name) is the ARM name, the same on both sites. Creation
+    sends the partner instance's ID (O(remote_instance) in O(partner_resource_group)), O(role), O(sync_mode) and,
+    when given, O(dag_name), O(remote_mirroring_url) and the partner certificate; the service fills what is not sent.
+    A change is a GET and a PUT of the whole resource (never C(primary) on update, which C(az) refuses), refused while
+    Resource Manager still works on the last one (C(provisioningState) C(Accepted) or C(Deleting)). The module waits
+    for the operation, then polls the projected C(properties.status) with the same completion rules as in indirect
+    mode. No Kubernetes-API write of a C(FailoverGroup) is ever made in direct mode.
+  - With O(connection_mode=indirect) on a site whose data controller is in direct connection mode the module fails
+    before writing, naming the reason and the Resource Manager way.
   - A planned switch the controller abandoned (the link went down during it) leaves C(spec.role=secondary) on a
     site still Primary, and the controller does not act again on an unchanged spec. The Arc CLI never writes
     C(primary) on update and Arc does not document whether its controller accepts it, so by default the module
@@ -43,10 +54,14 @@ extends_documentation_fragment:
   - arcdata.sqlmi.connection.wait
   - arcdata.sqlmi.attributes
   - arcdata.sqlmi.dag_kind
+  - arcdata.sqlmi.azure
 attributes:
   check_mode:
     support: full
-    details: Writes are sent with C(dryRun=All), so the API validates them and stores nothing; waits are skipped.
+    details:
+      - Writes are sent with C(dryRun=All), so the API validates them and stores nothing; waits are skipped.
+      - In direct mode (Resource Manager has no dry run) the options are checked locally, nothing is written, and
+        RV(arm_request) shows the write that was not sent.
   diff_mode:
     support: full
     details: Shows the spec before and after; certificates are shown by fingerprint.
@@ -57,26 +72,47 @@ options:
     description:
       - Name of this site's DAG resource (the C(az sql mi-arc dag create --name) option); a Kubernetes name, so
         lowercase (C(dagPrimary) is written C(dagprimary)).
+      - In direct mode, the Azure Resource Manager name of the failover group (the
+        C(az sql instance-failover-group-arc create --name) option), the same on both sites.
     type: str
     required: true
   dag_name:
     description: Name of the distributed availability group (the C(--dag-name) option); the same on both sites.
     type: str
   local_instance:
-    description: This site's instance (the C(--local-instance-name) option).
+    description:
+      - This site's instance (the C(--local-instance-name) option).
+      - In direct mode, the instance whose failover group this is (the C(--mi) option). For an existing failover
+        group it may be omitted when exactly one instance of O(resource_group) has one named O(name).
     type: str
   remote_instance:
     description: The partner site's instance (the C(--remote-instance-name) option); its name must differ.
     type: str
+  partner_resource_group:
+    description:
+      - Direct mode only. The Azure resource group of O(remote_instance) (the
+        C(az sql instance-failover-group-arc create --partner-resource-group) option), in the same subscription.
+      - Defaults to O(resource_group).
+    type: str
+  delete_partner_side:
+    description:
+      - Direct mode only, with O(state=absent). Also delete the partner instance's failover group of the same O(name)
+        (Resource Manager deletes only the side it is asked for, as C(az) does).
+      - When false, the partner's side is checked after the deletion, reported in RV(partner_side), and a warning
+        says when it still exists.
+    type: bool
+    default: false
   remote_mirroring_url:
     description:
       - The partner instance's mirroring endpoint, C(tcp://<host>:<port>) (the C(--remote-mirroring-url) option).
+      - Optional in direct mode, where the service fills in the partner's endpoint when it is not given.
       - That is C(tcp://) plus the partner's C(status.endpoints.mirroring), as
         RV(arcdata.sqlmi.arc_mirroring_cert#module:mirroring_url) returns it.
     type: str
   remote_mirroring_cert:
     description:
       - The partner instance's mirroring certificate, PEM text (exactly one certificate, never a key).
+      - Optional in direct mode, where the service fills in the partner's certificate when it is not given.
     type: str
   remote_mirroring_cert_file:
     description: File holding the partner's mirroring certificate (the C(--remote-mirroring-cert-file) option).
@@ -115,10 +151,12 @@ options:
       - Whether to withdraw a planned switch the controller abandoned by writing C(primary) back before asking for
         it again. Set it only for a controller known to accept C(primary) on update; otherwise the module fails
         with the state and the manual step.
+      - Not available in direct mode, where C(primary) is never sent on update.
     type: bool
     default: false
   dr_lock:
     description:
+      - Indirect mode only (the lock is a Kubernetes Lease).
       - The DR lock (see M(arcdata.sqlmi.arc_dr_lock)) the caller holds on this site. While the module waits, it
         renews the lock every third of O(dr_lock.duration), so a long failover keeps it. A lock held by someone
         else, or absent, is left alone (with a warning when another run took it over).
@@ -163,13 +201,85 @@ EXAMPLES = r"""
   arcdata.sqlmi.arc_dag:
     name: dagsecondary
     role: force-primary-allow-data-loss
+
+- name: Direct mode, the primary's side of the failover group (the service fills the partner's URL and certificate)
+  arcdata.sqlmi.arc_dag:
+    connection_mode: direct
+    resource_group: arc-primary-rg
+    name: fog1
+    local_instance: sqlprimary
+    remote_instance: sqlsecondary
+    partner_resource_group: arc-secondary-rg
+    role: primary
+
+- name: Direct mode, delete both sides
+  arcdata.sqlmi.arc_dag:
+    connection_mode: direct
+    resource_group: arc-primary-rg
+    name: fog1
+    local_instance: sqlprimary
+    remote_instance: sqlsecondary
+    partner_resource_group: arc-secondary-rg
+    delete_partner_side: true
+    state: absent
 """
 
 RETURN = r"""
 resource:
-  description: The DAG resource as the API returned it; certificates are public, no secret is ever in it.
+  description:
+    - The DAG resource as the API returned it; certificates are public, no secret is ever in it.
+    - In direct mode, the custom resource the failover group projects (C(properties.metadata), C(spec) and
+      C(status)), under its ARM name (the custom resource's own name, a generated UUID, is C(metadata.crName)).
   returned: when state=present
   type: dict
+connection_mode:
+  description: C(direct) when the module worked through Azure Resource Manager.
+  returned: in direct mode
+  type: str
+resource_id:
+  description: The failover group's Azure Resource Manager ID.
+  returned: in direct mode, when the instance is known
+  type: str
+  sample: /subscriptions/0000/resourceGroups/arc-rg/providers/Microsoft.AzureArcData/sqlManagedInstances/sqlprimary/failoverGroups/fog1
+provisioning_state:
+  description: The failover group's C(properties.provisioningState) after the task.
+  returned: in direct mode, when state=present, outside check mode
+  type: str
+  sample: Succeeded
+arm_request:
+  description: In check mode in direct mode, the write that was not sent (Resource Manager has no dry run).
+  returned: in direct mode, in check mode, when a write is needed
+  type: dict
+  contains:
+    method:
+      description: C(PUT) or C(DELETE).
+      type: str
+    url:
+      description: The resource's URL with its C(api-version).
+      type: str
+    body:
+      description: The body that would be sent (none for a C(DELETE)).
+      type: dict
+    sent:
+      description: Always false.
+      type: bool
+partner_side:
+  description: After O(state=absent) in direct mode, the partner instance's failover group of the same name.
+  returned: in direct mode, when state=absent and the partner is known
+  type: dict
+  contains:
+    resource_id:
+      description: Its Azure Resource Manager ID.
+      type: str
+    exists:
+      description: Whether it still exists after the task.
+      type: bool
+    deleted:
+      description: Whether this task deleted it (O(delete_partner_side=true)).
+      type: bool
+    arm_request:
+      description: In check mode, its C(DELETE) that was not sent.
+      type: dict
 role:
   description: C(status.role) after the task (C(Primary) or C(Secondary); empty in check mode for a new resource).
   returned: when state=present
@@ -235,6 +345,7 @@ failover:
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import certificates, dag_spec
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_side import DagSide
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_side_direct import DirectDagSide
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dr_lock import renewal_heartbeat
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import DAG_KIND_ARGS
@@ -250,6 +361,8 @@ def argument_spec():
         remote_mirroring_url=dict(type="str"),
         remote_mirroring_cert=dict(type="str"),
         remote_mirroring_cert_file=dict(type="path"),
+        partner_resource_group=dict(type="str"),
+        delete_partner_side=dict(type="bool", default=False),
         role=dict(type="str", choices=dag_spec.ROLES),
         sync_mode=dict(type="str", choices=dag_spec.SYNC_MODES),
         state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -292,9 +405,23 @@ def partner_certificate(params):
     return certificates.normalise_pem(text)
 
 
+# options that only mean something in one mode
+DIRECT_ONLY = ("partner_resource_group",)
+INDIRECT_ONLY = ("dr_lock",)
+ARM_WAY = ("a failover group of a direct-mode site is created and changed through Azure Resource Manager: run this "
+           "task with connection_mode: direct and the Azure options (resource_group, credentials), or use az sql "
+           "instance-failover-group-arc create --name <name> --mi <local instance> --partner-mi <remote instance> "
+           "-g <resource group>")
+
+
 def run(arc):
     params = arc.params
-    arc.connect()
+    if arc.connect_either(params["wait_timeout"]).direct:
+        return run_direct(arc)
+    _refuse(params, DIRECT_ONLY, "direct")
+    if params["delete_partner_side"]:
+        raise InvalidInput("delete_partner_side is for direct mode only: in indirect mode delete each site's DAG "
+                           "resource on its own site", option="delete_partner_side")
     held = params.get("dr_lock")
     heartbeat = renewal_heartbeat(arc.leases(), held["name"], held["holder"], held["duration"], arc.module.warn) \
         if held and not arc.check_mode else None
@@ -303,13 +430,45 @@ def run(arc):
                    heartbeat=heartbeat, warn=arc.module.warn, diff=arc.module._diff,  # pylint: disable=protected-access
                    wait_condition=params["wait_condition"],
                    withdraw_abandoned=params["withdraw_abandoned_switch"])
+    try:
+        if params["state"] == "absent":
+            return side.absent()
+        return side.present(wanted_fields(params), cert_file=params.get("remote_mirroring_cert_file"))
+    except InvalidInput as exc:
+        if exc.details.get("option") != "connection_mode":
+            raise
+        # the data controller is in direct mode: no FailoverGroup is written through the Kubernetes API
+        raise InvalidInput("%s; %s" % (exc.message, ARM_WAY), **exc.details)
+
+
+def run_direct(arc):
+    """The failover group through Azure Resource Manager (dag_side_direct.py)."""
+    params = arc.params
+    _refuse(params, INDIRECT_ONLY, "indirect")
+    if params["withdraw_abandoned_switch"]:
+        raise InvalidInput("withdraw_abandoned_switch is not available in direct mode: Resource Manager is never sent "
+                           "role primary on update (az refuses it)", option="withdraw_abandoned_switch")
+    side = DirectDagSide(arc.direct_site, params["name"], local_instance=params["local_instance"],
+                         partner_instance=params["remote_instance"],
+                         partner_resource_group=params["partner_resource_group"], check_mode=arc.check_mode,
+                         wait=params["wait"], wait_timeout=params["wait_timeout"], warn=arc.module.warn,
+                         diff=arc.module._diff,  # pylint: disable=protected-access
+                         wait_condition=params["wait_condition"], delete_partner=params["delete_partner_side"])
     if params["state"] == "absent":
         return side.absent()
     return side.present(wanted_fields(params), cert_file=params.get("remote_mirroring_cert_file"))
 
 
+def _refuse(params, options, mode):
+    given = [option for option in options if params.get(option)]
+    if given:
+        raise InvalidInput("%s only work(s) in %s connection mode: remove %s" % (
+            ", ".join(given), mode, ", ".join(given)), option=given[0])
+
+
 def main():
-    ArcModule(argument_spec(), mutually_exclusive=[("remote_mirroring_cert", "remote_mirroring_cert_file")]).run(run)
+    ArcModule(argument_spec(), azure=True,
+              mutually_exclusive=[("remote_mirroring_cert", "remote_mirroring_cert_file")]).run(run)
 
 
 if __name__ == "__main__":

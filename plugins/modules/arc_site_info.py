@@ -16,6 +16,10 @@ description:
     and whether the namespace's Arc data controller would accept the collection's writes - and says what it found.
   - The instance and the DAG resource are summarised as M(arcdata.sqlmi.arc_sqlmi_info) and
     M(arcdata.sqlmi.arc_dag_info) return them; either is null when it does not exist.
+  - In direct connection mode (O(connection_mode), detected when not set) the instance and its failover group
+    O(dag_resource) (C(sqlManagedInstances/<instance>/failoverGroups/<dag_resource>)) are read through Azure Resource
+    Manager and summarised the same way, and RV(data_controller) says whether the Azure options reach the site's
+    resource group (the writes go through Resource Manager there).
   - The data controller is checked as the writing modules check it before writing (it exists, in indirect
     connection mode). The verdict is returned, not raised, so that a pair's check can name every problem of both
     sites before anything is written.
@@ -24,6 +28,7 @@ author:
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
   - arcdata.sqlmi.dag_kind
+  - arcdata.sqlmi.azure
   - arcdata.sqlmi.attributes
 attributes:
   check_mode:
@@ -39,7 +44,9 @@ options:
     type: str
     required: true
   dag_resource:
-    description: Name of the site's DAG resource (C(FailoverGroup) or C(Dag)); not read when omitted.
+    description:
+      - Name of the site's DAG resource (C(FailoverGroup) or C(Dag)); not read when omitted.
+      - In direct mode, the Azure Resource Manager name of O(instance)'s failover group.
     type: str
 seealso:
   - module: arcdata.sqlmi.arc_sqlmi_info
@@ -69,6 +76,10 @@ dag:
     not exist or O(dag_resource) is omitted.
   returned: always
   type: dict
+connection_mode:
+  description: C(direct) when the module read through Azure Resource Manager.
+  returned: in direct mode
+  type: str
 api_kind:
   description: The kind the DAG resource was read as, C(FailoverGroup) or C(Dag).
   returned: when O(dag_resource) is given
@@ -79,7 +90,8 @@ data_controller:
   type: dict
   contains:
     usable:
-      description: True when it exists and is in indirect connection mode.
+      description: True when it exists and is in indirect connection mode; in direct mode, when the Azure options
+        reach the site's subscription and resource group.
       type: bool
     problem:
       description: Why not, naming the site and the namespace; null when usable.
@@ -88,21 +100,56 @@ data_controller:
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import instance_summary
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_failover_groups import ArmFailoverGroups
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_instances import ArmInstances
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize as summarize_dag
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize_arm
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import DAG_KIND_ARGS, SQL_MANAGED_INSTANCE
 
 
 def run(arc):
+    try:
+        if arc.connect_either().direct:
+            return run_direct(arc)
+    except InvalidInput as exc:
+        if arc.mode is None or arc.mode.controller is None or arc.current_site is None:
+            raise
+        # the data controller chose direct mode, and the Azure options to follow it are missing: the Kubernetes side
+        # is still read, and the verdict says why the collection cannot write there as things stand
+        return run_indirect(arc, {"usable": False, "problem": exc.message})
+    return run_indirect(arc, data_controller_verdict(arc))
+
+
+def run_indirect(arc, verdict):
     params = arc.params
-    arc.connect()
     obj = arc.resources(SQL_MANAGED_INSTANCE, name=params["instance"]).get(params["instance"])
     result = {"changed": False, "instance": instance_summary.summarize(obj) if obj else None, "dag": None,
-              "data_controller": data_controller_verdict(arc)}
+              "data_controller": verdict}
     if params["dag_resource"]:
         layout, dags = arc.dag_resources(params["api_kind"], params["api_version"], params["dag_resource"])
         dag = dags.get(params["dag_resource"])
         result.update(api_kind=layout, dag=summarize_dag(dag, layout) if dag else None)
+    return result
+
+
+def run_direct(arc):
+    """The instance and its failover group through Azure Resource Manager; the verdict is whether the Azure options
+    reach the resource group (the check the writing modules make first)."""
+    params, site = arc.params, arc.direct_site
+    try:
+        site.check_scope()
+    except InvalidInput as exc:
+        return {"changed": False, "instance": None, "dag": None, "connection_mode": "direct",
+                "data_controller": {"usable": False, "problem": exc.message}}
+    obj = ArmInstances(site).get(params["instance"])
+    result = {"changed": False, "instance": instance_summary.summarize(obj) if obj else None, "dag": None,
+              "connection_mode": "direct", "data_controller": {"usable": True, "problem": None}}
+    if params["dag_resource"]:
+        dags = ArmFailoverGroups(site.arc_data, params["instance"], site.label)
+        dag = dags.get(params["dag_resource"]) if obj else None
+        result.update(api_kind="FailoverGroup",
+                      dag=summarize_arm(dag, dags.resource_id(params["dag_resource"])) if dag else None)
     return result
 
 
@@ -117,7 +164,7 @@ def data_controller_verdict(arc):
 
 def main():
     ArcModule(dict(DAG_KIND_ARGS, instance=dict(type="str", required=True), dag_resource=dict(type="str")),
-              wait=False).run(run)
+              wait=False, azure=True).run(run)
 
 
 if __name__ == "__main__":
