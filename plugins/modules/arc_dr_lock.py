@@ -26,6 +26,7 @@ author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
+  - arcdata.sqlmi.azure
   - arcdata.sqlmi.attributes
 attributes:
   check_mode:
@@ -192,7 +193,7 @@ def takeover_warning(name, taken_over):
 
 
 def main():
-    ArcModule(argument_spec(), wait=False).run(run)
+    ArcModule(argument_spec(), wait=False, azure=True).run(run)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
+  - arcdata.sqlmi.azure
   - arcdata.sqlmi.attributes
   - arcdata.sqlmi.dag_kind
 attributes:
@@ -138,7 +139,7 @@ def run(arc):
 
 
 def main():
-    ArcModule(argument_spec(), wait=False).run(run)
+    ArcModule(argument_spec(), wait=False, azure=True).run(run)
 
 
 if __name__ == "__main__":
