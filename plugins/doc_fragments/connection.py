@@ -151,7 +151,7 @@ withdraw_abandoned_switch:
 def _within_a_site(text):
     """A connection option's description as a suboption of O(sites): its references to the other connection options
     name them there."""
-    return re.sub(r"O\((\w+)\)", r"O(sites[].\1)", text)
+    return re.sub(r"O\((\w+)(=[^)]*)?\)", r"O(sites[].\1\2)", text)
 
 
 def _pair_sites_documentation():

@@ -24,15 +24,15 @@ description:
     that run failovers must agree within a few seconds.
   - In direct connection mode (O(connection_mode)) with a kubeconfig (O(kubeconfig) or O(host)), the lock is the
     same Lease. Without one, it is the tag C(arcdata-sqlmi-dr-lock) of the site's SQL managed instance resource
-    (O(instance)) in Azure: compact JSON (holder, purpose, duration, acquired and renewed times, transitions) of at
+    (O(instance)) in Azure, as compact JSON (holder, purpose, duration, acquired and renewed times, transitions) of at
     most 256 characters, the purpose and then the holder cut to fit (a cut holder ends with C(~) and 8 hex digits
     of its SHA-256). Its times are Resource Manager's clock (the C(Date) header of its answers), so there the
     machines' clocks need not agree. A release removes the tag. The lock's O(name) is then only shown in
-    messages: an instance has one DR lock.
+    messages, as an instance has one DR lock.
   - Resource Manager has no compare-and-swap for tags. The module writes only when the tag still holds what it
     judged, and reads it again a second after writing to detect a concurrent write that replaced its own (then it
     judges again, and fails naming the holder that won). Two runs writing within that second can both believe
-    they hold the lock: the window is narrowed, not closed.
+    they hold the lock; the window is narrowed, not closed.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:

@@ -20,13 +20,13 @@ description:
     primary role.
   - In direct connection mode (O(connection_mode)) with a kubeconfig (O(kubeconfig) or O(host)), the record is the
     same annotation and Event, on the C(FailoverGroup) resource that Resource Manager made for the failover group
-    O(name): its name there is a generated UUID, so it is found as C(az sql instance-failover-group-arc) finds it,
+    O(name). Its name there is a generated UUID, so it is found as C(az sql instance-failover-group-arc) finds it,
     by C(spec.sourceMI) (O(instance)) and C(spec.sharedName) (O(name)).
   - In direct connection mode without a kubeconfig, the latest record is the tag C(arcdata-sqlmi-handover) of the
     site's SQL managed instance resource (O(instance)) in Azure; there is no history (no Events). An Azure tag
-    value holds at most 256 characters: every field is kept under a one-letter key, and a record still too long
+    value holds at most 256 characters; every field is kept under a one-letter key, and a record still too long
     has O(details) cut first (ending with C(...)), then O(operator) and O(job), then the site and instance names;
-    time, mode and outcome are always whole. Resource Manager has no compare-and-swap for tags: the other tags of
+    time, mode and outcome are always whole. Resource Manager has no compare-and-swap for tags; the other tags of
     the instance are carried over as read just before the write, and the tag is read again after it.
 author:
   - arcdata.sqlmi maintainers (@arcdata)

@@ -50,7 +50,6 @@ class FakeArcData(object):
         self.client = FakeClient(self.resources)
         self.after_read = None  # another writer, acting just after one of our reads
 
-
     @staticmethod
     def instance_id(instance):
         return "/subscriptions/sub-1/resourceGroups/arc-primary/providers/Microsoft.AzureArcData/" \
