@@ -10,6 +10,8 @@ import re
 
 import yaml
 
+from ansible_collections.arcdata.sqlmi.plugins.doc_fragments.azure import ModuleDocFragment as AzureDocFragment
+
 
 class ModuleDocFragment(object):
     # Paired with CONNECTION_ARGS in plugins/module_utils/connection.py: change both together.
@@ -149,11 +151,13 @@ withdraw_abandoned_switch:
 def _within_a_site(text):
     """A connection option's description as a suboption of O(sites): its references to the other connection options
     name them there."""
-    return re.sub(r"O\((\w+)\)", r"O(sites[].\1)", text)
+    return re.sub(r"O\((\w+)(=[^)]*)?\)", r"O(sites[].\1\2)", text)
 
 
 def _pair_sites_documentation():
     connection_options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    # each site has its own Azure options too (PAIR_SITE_ARGS)
+    connection_options.update(yaml.safe_load(AzureDocFragment.DOCUMENTATION)["options"])
     for option in connection_options.values():
         lines = option["description"]
         option["description"] = [_within_a_site(line) for line in ([lines] if isinstance(lines, str) else lines)]
@@ -164,9 +168,12 @@ def _pair_sites_documentation():
                 "The two sites of the DR pair, each with its own connection options.",
                 "Each site's connection options are those of the collection's single-site modules, including their "
                 "fallback to the E(K8S_AUTH_*) environment variables when not given.",
+                "Each site's Azure options (direct connection mode) are those of the single-site modules too; the "
+                "filter P(arcdata.sqlmi.arc_connection#filter) builds both from a site's inventory variables.",
             ],
             "type": "list", "elements": "dict", "required": True, "suboptions": suboptions}},
-        "requirements": yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["requirements"],
+        "requirements": (yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["requirements"]
+                         + yaml.safe_load(AzureDocFragment.DOCUMENTATION)["requirements"]),
     }, default_flow_style=False, sort_keys=False)
 
 

@@ -19,6 +19,7 @@ import os
 from ansible.module_utils.basic import AnsibleFallbackNotFound, env_fallback
 
 from . import kubeconfig as kubeconfig_checks
+from .azure_options import AZURE_ARGS
 
 try:
     from kubernetes import client, config
@@ -214,9 +215,11 @@ INFO_WAIT_ARGS = dict(
 
 
 # Paired with PAIR_SITE_OPTIONS in plugins/doc_fragments/connection.py: one site of a DR pair, for the modules that
-# work on both sites in one run.
-PAIR_SITE_ARGS = dict(
-    CONNECTION_ARGS,
+# work on both sites in one run. Each site has its own Azure options too (azure_options.py): the two sites of a pair
+# may be in different resource groups, subscriptions or connection modes.
+PAIR_SITE_ARGS = dict(CONNECTION_ARGS)
+PAIR_SITE_ARGS.update(AZURE_ARGS)
+PAIR_SITE_ARGS.update(
     name=dict(type="str", required=True),
     dag_resource=dict(type="str", required=True),
     instance=dict(type="str"),

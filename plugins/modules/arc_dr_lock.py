@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: arc_dr_lock
-short_description: Take, renew or release the DR lock of a DR pair (a Kubernetes Lease)
+short_description: Take, renew or release the DR lock of a DR pair (a Kubernetes Lease, or an Azure tag)
 version_added: 1.0.0
 description:
   - One operator at a time per DR pair. The lock is a C(coordination.k8s.io/v1) Lease in the site's namespace;
@@ -22,15 +22,29 @@ description:
     when given its O(arcdata.sqlmi.arc_dag#module:dr_lock) option.
   - Expiry is judged with this machine's clock against the holder's C(renewTime), so the clocks of the machines
     that run failovers must agree within a few seconds.
+  - In direct connection mode (O(connection_mode)) with a kubeconfig (O(kubeconfig) or O(host)), the lock is the
+    same Lease. Without one, it is the tag C(arcdata-sqlmi-dr-lock) of the site's SQL managed instance resource
+    (O(instance)) in Azure, as compact JSON (holder, purpose, duration, acquired and renewed times, transitions) of at
+    most 256 characters, the purpose and then the holder cut to fit (a cut holder ends with C(~) and 8 hex digits
+    of its SHA-256). Its times are Resource Manager's clock (the C(Date) header of its answers), so there the
+    machines' clocks need not agree. A release removes the tag. The lock's O(name) is then only shown in
+    messages, as an instance has one DR lock.
+  - Resource Manager has no compare-and-swap for tags. The module writes only when the tag still holds what it
+    judged, and reads it again a second after writing to detect a concurrent write that replaced its own (then it
+    judges again, and fails naming the holder that won). Two runs writing within that second can both believe
+    they hold the lock; the window is narrowed, not closed.
 author:
   - arcdata.sqlmi maintainers (@arcdata)
 extends_documentation_fragment:
   - arcdata.sqlmi.connection
+  - arcdata.sqlmi.azure
   - arcdata.sqlmi.attributes
 attributes:
   check_mode:
     support: full
-    details: The Lease is read; a lock held by someone else fails as it would in a real run; writes use C(dryRun=All).
+    details: >-
+      The Lease (or the tag) is read; a lock held by someone else fails as it would in a real run; Lease writes use
+      C(dryRun=All), and a tag is not written.
   diff_mode:
     support: full
   idempotent:
@@ -64,6 +78,11 @@ options:
     description: What the lock is taken for, shown to whoever finds it held (annotation C(arcdata.sqlmi/purpose)).
     type: str
     default: ""
+  instance:
+    description:
+      - The site's SQL managed instance, whose Azure resource carries the lock as a tag in direct connection mode
+        without a kubeconfig. Required there; ignored where the lock is a Lease.
+    type: str
 seealso:
   - module: arcdata.sqlmi.arc_dag
   - name: Leases in Kubernetes
@@ -127,11 +146,18 @@ renewed:
   description: Whether O(holder) already held the lock and renewed it.
   returned: success
   type: bool
+stored_in:
+  description: Where the lock is, the Lease or the Azure tag.
+  returned: success
+  type: str
+  sample: "DR lock arcdata-sqlmi-dr-dagtest (tag arcdata-sqlmi-dr-lock of SQL managed instance sqlprimary (resource group arc-primary))"
 """
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dr_lock import DrLock, describe, now_utc
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.dr_lock_tag import TagLeases
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.record_place import record_place, require_instance
 
 
 def argument_spec():
@@ -141,6 +167,7 @@ def argument_spec():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         duration=dict(type="int", default=60),
         purpose=dict(type="str", default=""),
+        instance=dict(type="str"),
     )
 
 
@@ -154,10 +181,11 @@ def validate(params):
 def run(arc):
     params = arc.params
     validate(params)
-    arc.connect()
-    lock = DrLock(arc.leases(), params["name"], params["holder"], params["duration"], params["purpose"],
-                  dry_run=arc.check_mode)
-    result = release(lock) if params["state"] == "absent" else take(arc, lock)
+    leases, clock = lock_store(arc)
+    lock = DrLock(leases, params["name"], params["holder"], params["duration"], params["purpose"],
+                  dry_run=arc.check_mode, clock=clock)
+    result = release(lock, clock) if params["state"] == "absent" else take(arc, lock, clock)
+    result["stored_in"] = leases.describe(params["name"])
     if arc.module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": {"holder": result.pop("_holder_before")},
                           "after": {"holder": (result["lock"] or {}).get("holder", "")}}
@@ -166,20 +194,30 @@ def run(arc):
     return result
 
 
-def take(arc, lock):
+def lock_store(arc):
+    """(the Leases, or their stand-in over the instance's Azure tag; the clock that judges expiry)."""
+    if not record_place(arc).tags:
+        return arc.leases(), now_utc
+    instance = require_instance(arc.params, "without a kubeconfig the DR lock is a tag of the site's SQL managed "
+                                            "instance resource")
+    leases = TagLeases(arc.direct_site.arc_data, instance, arc.params["holder"])
+    return leases, leases.now
+
+
+def take(arc, lock, clock):
     lease, previous = lock.acquire()
     renewed = previous is not None and previous["holder"] == lock.holder
     # a released lock (empty holder) is simply taken; only a holder that stopped renewing is taken over
     taken_over = previous if previous is not None and previous["holder"] and not renewed else None
     if taken_over:
         arc.module.warn(takeover_warning(lock.name, taken_over))
-    return {"changed": True, "lock": describe(lease, now_utc()), "taken_over": taken_over, "renewed": renewed,
+    return {"changed": True, "lock": describe(lease, clock()), "taken_over": taken_over, "renewed": renewed,
             "_holder_before": (previous or {}).get("holder", "")}
 
 
-def release(lock):
+def release(lock, clock):
     released, found = lock.release()
-    state = describe(found, now_utc()) if found else None
+    state = describe(found, clock()) if found else None
     if released:
         state = dict(state, holder="", expired=True)
     return {"changed": released, "lock": state, "taken_over": None, "renewed": False,
@@ -192,7 +230,7 @@ def takeover_warning(name, taken_over):
 
 
 def main():
-    ArcModule(argument_spec(), wait=False).run(run)
+    ArcModule(argument_spec(), wait=False, azure=True).run(run)
 
 
 if __name__ == "__main__":

@@ -228,3 +228,21 @@ def test_no_subscription_at_all_names_the_option(arm):
     with pytest.raises(Exception) as caught:
         arm.client(subscription_id=None).subscription_id
     assert caught.value.details["option"] == "subscription_id"
+
+
+def test_a_tags_patch_sends_the_whole_tags_object_and_returns_the_resource(arm):
+    arm.fake.answer("PATCH", MI, 200, {"id": MI, "tags": {"owner": "dba", "arcdata-sqlmi-dr-lock": "{}"}})
+    found = arm.client().patch(MI, API, {"tags": {"owner": "dba", "arcdata-sqlmi-dr-lock": "{}"}})
+    assert found["tags"]["arcdata-sqlmi-dr-lock"] == "{}"
+    assert arm.fake.sent() == [("PATCH", MI)]
+    assert json.loads(arm.fake.requests[0].body) == {"tags": {"owner": "dba", "arcdata-sqlmi-dr-lock": "{}"}}
+
+
+def test_resource_managers_clock_is_its_latest_date_header(arm):
+    client = arm.client()
+    assert client.server_now() is None
+    arm.fake.answer("GET", MI, 200, {"id": MI}, headers={"Date": "Thu, 26 Nov 2026 03:12:00 GMT"})
+    client.get(MI, API)
+    seen = client.server_now()
+    assert (seen.year, seen.month, seen.day, seen.hour, seen.minute, seen.second) == (2026, 11, 26, 3, 12, 0)
+    assert seen.utcoffset().total_seconds() == 0
