@@ -23,11 +23,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from . import connection, dag_status, dag_summary, failover_plan, handover
+from .failover_site import kubernetes_site, open_pair_site
 from .discarded_log import DiscardedLog, describe as describe_discarded
 from .conditions import dag_role_for_its_generation, dag_synchronized_for_its_generation
-from .dag_side import DagSide
 from .dr_lock import DrLock, LockHeld
-from .errors import ArcError
+from .errors import ArcError, InvalidInput
 from .pair_sites import PairSite, link_unknown
 from .retry import RetryPolicy
 from .site import Site
@@ -84,10 +84,12 @@ class LockKeeper(object):
 
 
 class SiteHandle(object):
-    """One site of the pair during the run: its PairSite (what was read) and its DagSide (how to change it)."""
+    """One site of the pair during the run: its PairSite (what was read) and its access (failover_site.py: the DAG
+    side to change it, where its lock and records live)."""
 
-    def __init__(self, pair_site, side=None):
-        self.pair_site, self.side = pair_site, side
+    def __init__(self, pair_site, access=None):
+        self.pair_site, self.access = pair_site, access
+        self.side = access.side if access else None
         self.last = None  # the DAG object as last seen
 
     @property
@@ -123,13 +125,16 @@ class Failover(object):
     def read_sites(self):
         options = self.params["sites"]
         # unusable connection options (a kubeconfig that does not exist, say) fail here, before any request
-        sites = [Site.connect(connection.with_fallbacks(o), label=o["name"]) for o in options]
+        sites = [kubernetes_site(o, lambda given: Site.connect(connection.with_fallbacks(given), label=given["name"]))
+                 for o in options]
         with ThreadPoolExecutor(max_workers=len(options)) as pool:
             handles = list(pool.map(self._read, options, sites))
         self.handles = dict((h.name, h) for h in handles)
         return [h.pair_site for h in handles]
 
     def _read(self, options, site):
+        if site is None:  # a direct-mode site reached through Azure Resource Manager only
+            return self._read_with(options, site)
         patient = site.caller.policy
         site.caller.policy = RetryPolicy(max_unreachable_attempts=READ_UNREACHABLE_ATTEMPTS)
         try:
@@ -141,15 +146,21 @@ class Failover(object):
         def pair_site(dag=None, error=None):
             return PairSite(options["name"], options.get("instance"), options["dag_resource"], options.get("home_role"),
                             dag=dag, error=error)
+        side_options = dict(api_kind=self.params["api_kind"], api_version=self.params["api_version"],
+                            check_mode=self.check_mode, wait=True, wait_timeout=self.params["wait_timeout"],
+                            warn=self.warn, diff=self.diff,
+                            withdraw_abandoned=bool(options.get("withdraw_abandoned_switch")))
         try:
-            side = DagSide(site, options["dag_resource"], self.params["api_kind"], self.params["api_version"],
-                           check_mode=self.check_mode, wait=True, wait_timeout=self.params["wait_timeout"],
-                           warn=self.warn, diff=self.diff,
-                           withdraw_abandoned=bool(options.get("withdraw_abandoned_switch")))
-            obj = side.read()
+            access = open_pair_site(options, site, side_options, shared_name=self.params["dag_name"])
+            obj = access.side.read()
+            summary = dag_summary.summarize(obj, access.side.layout) if obj else None
+            if summary is not None and access.direct:
+                summary["handover"] = access.read_record(obj)
+        except InvalidInput:
+            raise  # options that cannot work: not a site that does not answer
         except ArcError as exc:  # the site does not answer, or serves no DAG kind
             return SiteHandle(pair_site(error=exc.message))
-        handle = SiteHandle(pair_site(dag=dag_summary.summarize(obj, side.layout) if obj else None), side)
+        handle = SiteHandle(pair_site(dag=summary), access)
         handle.last = obj
         return handle
 
@@ -216,10 +227,11 @@ class Failover(object):
             self.params.get("operator") or "unknown", ", AWX job %s" % self.params["job"] if self.params.get("job")
             else "", random.getrandbits(32))
         handle = self.handles[transition.lock_site.name]
-        return DrLock(handle.side.site.leases(), self.params.get("dr_lock_name") or default_lock_name(
+        leases, clock = handle.access.lock_store(holder)
+        return DrLock(leases, self.params.get("dr_lock_name") or default_lock_name(
             self.params["dag_name"]), holder, self.params["dr_lock_duration"],
             purpose="%s of %s" % (failover_plan.describe_mode(self.params["mode"]), self.params["pair"]),
-            dry_run=self.check_mode)
+            dry_run=self.check_mode, clock=clock)
 
     def _take(self, lock):
         try:
@@ -365,9 +377,10 @@ class Failover(object):
     def _discarded_log(self, pair_site):
         """Where the rejoining site's controller reports the transactions it discards (not in check mode)."""
         instance = self._instance(pair_site)
-        if self.check_mode or not instance:
+        events = self.handles[pair_site.name].access.events()
+        if self.check_mode or not instance or events is None:
             return None
-        return DiscardedLog(self.handles[pair_site.name].side.site.events(), instance, self.warn)
+        return DiscardedLog(events, instance, self.warn)
 
     # -- 5. the handover record ---------------------------------------------------------------
     def _record(self, transition, outcome, details):
@@ -381,8 +394,7 @@ class Failover(object):
         targets = [h for h in self.handles.values() if h.pair_site.reachable and h.pair_site.dag is not None]
 
         def write_one(handle):
-            handover.write(handle.side.dags, handle.side.site.events(), handle.side.name, record,
-                           dry_run=self.check_mode)
+            handle.access.write_record(record, dry_run=self.check_mode)
 
         def write_all():
             with ThreadPoolExecutor(max_workers=2) as pool:

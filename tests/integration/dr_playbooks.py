@@ -22,7 +22,9 @@ def sandbox_inventory(sandbox):
     group = inventory["all"]["children"]["arc_dr_pairs"]["children"]["sandbox_pair"]
     hosts = {}
     for host in group["hosts"].values():
-        hosts[host["arc_site"]] = dict((key, host[key]) for key in CONNECTION_VARS if key in host)
+        hosts[host["arc_site"]] = dict((key, value) for key, value in host.items()
+                                       if key in CONNECTION_VARS or key == "arc_connection_mode"
+                                       or key.startswith("arc_azure_"))
     return hosts, group["vars"]
 
 

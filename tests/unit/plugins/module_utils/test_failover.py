@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import failover, handover
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import failover, failover_site, handover
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import ApiFailure, ArcError
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.failover_plan import Refusal
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.leases import LostRace
@@ -122,6 +122,9 @@ class FakeSite(object):
     def leases(self):
         return self.leases_
 
+    def data_controller(self):
+        return None  # (the transport choice: no data controller says direct mode)
+
     def events(self):
         return FakeEvents(self, self.journal)
 
@@ -182,7 +185,7 @@ def pair(monkeypatch):
         sites["ams"].partner, sites["dub"].partner = sites["dub"], sites["ams"]
         return sites, journal
     monkeypatch.setattr(failover.Site, "connect", classmethod(lambda cls, params, label=None: sites[label]))
-    monkeypatch.setattr(failover, "DagSide", FakeSide)
+    monkeypatch.setattr(failover_site, "DagSide", FakeSide)
     return make
 
 
