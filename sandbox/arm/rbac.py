@@ -2,29 +2,25 @@
 wildcards), role assignments (principal, role, scope), and the check that answers 403
 AuthorizationFailed naming the client, the action and the scope."""
 import fnmatch
+import json
+
+from ..layout import REPO_ROOT
 
 READER = "Reader"
 OPERATOR = "Arc SQL MI DR Operator"
+# the custom role the collection ships: the operator principal gets exactly its actions, so every test that runs
+# the playbooks as the operator shows that the shipped role is enough
+OPERATOR_ROLE_FILE = REPO_ROOT / "extensions" / "azure" / "arcdata-sqlmi-role.json"
+
+
+def _shipped_actions():
+    return tuple(json.loads(OPERATOR_ROLE_FILE.read_text())["Actions"])
+
+
 # Built-in Reader: `*/read` (Azure built-in roles, Reader).
-# The operator: a custom role with exactly what the collection's playbooks do over ARM: instances and their
-# failover groups (read, write, delete), following their async operations, reading the data controller, the
-# custom location (and deploying to it, which an instance PUT with extendedLocation needs), the resource groups.
 ROLE_DEFINITIONS = {
     READER: ("*/read",),
-    OPERATOR: (
-        "Microsoft.AzureArcData/sqlManagedInstances/read",
-        "Microsoft.AzureArcData/sqlManagedInstances/write",
-        "Microsoft.AzureArcData/sqlManagedInstances/delete",
-        "Microsoft.AzureArcData/sqlManagedInstances/failoverGroups/read",
-        "Microsoft.AzureArcData/sqlManagedInstances/failoverGroups/write",
-        "Microsoft.AzureArcData/sqlManagedInstances/failoverGroups/delete",
-        "Microsoft.AzureArcData/dataControllers/read",
-        "Microsoft.AzureArcData/locations/operationStatuses/read",
-        "Microsoft.ExtendedLocation/customLocations/read",
-        "Microsoft.ExtendedLocation/customLocations/deploy/action",
-        "Microsoft.Resources/subscriptions/read",
-        "Microsoft.Resources/subscriptions/resourceGroups/read",
-    ),
+    OPERATOR: _shipped_actions(),
 }
 
 

@@ -131,10 +131,11 @@ def test_instance_made_with_kubernetes_is_projected(direct, azure, operator, nam
     assert resource["extendedLocation"]["name"] == azure.custom_location_id("secondary")
 
 
-def test_custom_location_and_data_controller(direct, azure, operator):
+def test_custom_location_and_data_controller(direct, azure, operator, reader):
     location = operator.send("GET", azure.custom_location_id("primary"), "2021-08-15").json()
     assert location["properties"]["namespace"] == direct.site("primary").namespace
     group = f"/subscriptions/{azure.subscription}/resourceGroups/{azure.resource_group('primary')}"
-    controller = operator.send("GET", f"{group}/providers/Microsoft.AzureArcData/dataControllers/arc-dc",
+    # (a reader: the collection's custom role has no need of the data controller, so the operator lacks it)
+    controller = reader.send("GET", f"{group}/providers/Microsoft.AzureArcData/dataControllers/arc-dc",
                                INSTANCE_VERSION).json()
     assert controller["properties"]["k8sRaw"]["spec"]["settings"]["azure"]["connectionMode"] == "direct"
