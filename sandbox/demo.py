@@ -216,6 +216,7 @@ def main(argv=None):
     say("Demo finished")
     return 0
 
+
 if __name__ == "__main__":
     try:
         sys.exit(main())
