@@ -97,7 +97,7 @@ molecule: build-tree
 	molecule test --all
 
 demo: build-tree
-	$(BIN)/python -m sandbox.demo $(if $(BEHAVIOUR),--behaviour $(BEHAVIOUR))
+	$(BIN)/python -m sandbox.demo $(if $(MODE),--mode $(MODE)) $(if $(BEHAVIOUR),--behaviour $(BEHAVIOUR))
 
 # kubernetes.core and awx.awx, from the ansible wheel on PyPI (Galaxy is unreachable): what the bench compares
 # against and what the AWX content is checked with. Never needed by the collection itself.

@@ -31,6 +31,9 @@ def main():
     started = time.monotonic()
     for name in args.only or measurements.NAMES:
         module = measurements.load(name)
+        if args.quick and not args.only and not getattr(module, "IN_SMOKE_RUN", True):
+            print("bench: %s: not in the smoke run (--only %s runs it)" % (module.TITLE, name), flush=True)
+            continue
         print("bench: %s ..." % module.TITLE, flush=True)
         begun = time.monotonic()
         try:

@@ -59,6 +59,11 @@ class ObjectHistory:
             return [(at, obj) for at, s, p, obj in self._versions
                     if (s, p, obj["metadata"]["name"]) == (site, plural, name) and at > after]
 
+    def names(self, site, plural):
+        """The names of the objects of `plural` seen on `site`."""
+        with self._lock:
+            return {obj["metadata"]["name"] for unused, s, p, obj in self._versions if (s, p) == (site, plural)}
+
     def first_met(self, site, plural, name, predicate, after=0.0):
         """(received at, object) of the first version after `after` for which predicate(object) holds, or None."""
         return next(((at, obj) for at, obj in self.versions(site, plural, name, after) if predicate(obj)), None)

@@ -53,26 +53,6 @@ def _sql(args, endpoint):
         return sql.stats()
 
 
-def _connection_mode(sandbox, direct, wanted):
-    """The mode `up` brings the sandbox up in: an existing sandbox keeps its own, a new one is indirect
-    unless `--mode direct` (the Azure side: sandbox/arm/)."""
-    current = ("direct" if direct.enabled() else "indirect") if sandbox.exists() else None
-    if current and wanted and wanted != current:
-        raise SandboxError(f"the sandbox in {sandbox.runtime_dir} runs in {current} mode; "
-                           f"run `python -m sandbox down` before starting it in {wanted} mode")
-    return current or wanted or "indirect"
-
-
-def _up_direct(sandbox, direct, args):
-    """After the sites: the sandbox's Azure, and the inventory with the direct-mode variables."""
-    sites = sandbox.sites()
-    if not direct.enabled():
-        direct.create(sites, args.api_port, args.token_lifetime, args.arm_behaviour)
-    direct.start(sites, sandbox.files)
-    inventory.write(sandbox.inventory_path, sites, sandbox.files, sandbox.admin_password(),
-                    azure=direct.inventory_settings())
-
-
 def _status(sandbox, direct):
     report = sandbox.status()
     if report["exists"] and direct.enabled():
@@ -114,7 +94,7 @@ def run(args):
         return
     direct = _direct_mode(sandbox.runtime_dir)
     if args.command == "up":
-        mode = _connection_mode(sandbox, direct, args.mode)
+        mode = direct.mode_of(sandbox, args.mode)
         if mode == "direct" and (args.profile or "current") != "current":
             raise SandboxError("--mode direct needs the current profile (failover groups)")
         if mode == "direct" and not direct.enabled():
@@ -126,7 +106,7 @@ def run(args):
                                                    ("seeding_rate", args.seeding_rate)) if value is not None}
         sandbox.up(args.profile, args.api_port, timings, controller=not args.api_only, behaviour_text=args.behaviour)
         if mode == "direct":
-            _up_direct(sandbox, direct, args)
+            direct.up(sandbox, args.api_port, args.token_lifetime, args.arm_behaviour)
         _print_status(_status(sandbox, direct))
     elif args.command == "down":
         if direct.enabled():

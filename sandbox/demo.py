@@ -5,6 +5,9 @@ acknowledged write is on the new primary; failback; a forced failover with the p
 killed mid-workload, and the count of lost writes; the old site coming back as a second primary,
 seen by dr_status; dr_rejoin; a final dr_status. It ends with a summary table and stops the
 sandbox (a sandbox that was already running is reused and left running).
+
+`--mode direct` runs the same drill on a sandbox in direct connection mode: the inventory's hosts carry the
+Azure variables, and the playbooks manage the pair through the sandbox's Azure Resource Manager.
 """
 import argparse
 import os
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from .control import Sandbox
 from .layout import REPO_ROOT, default_api_port, default_runtime_dir
+from .arm.deployment import DirectMode
 from .sqlclient import SqlClient, endpoint_of
 from .supervisor import SandboxError
 from .workload import Workload
@@ -22,6 +26,9 @@ from .workload import Workload
 COLLECTIONS = REPO_ROOT / "build"  # `make demo` copies the collection there first
 REPORTS = REPO_ROOT / "dr-reports"
 PRIMARY_MI, SECONDARY_MI, DAG = "sqlprimary", "sqlsecondary", "dagtest"
+# what the sites' start and the summary say of each connection mode
+MODES = {"indirect": "indirect mode: the playbooks talk to each site's Kubernetes API",
+         "direct": "direct mode: the playbooks manage the pair through Azure Resource Manager"}
 
 
 def say(text):
@@ -29,9 +36,10 @@ def say(text):
 
 
 class Drill:
-    def __init__(self, sandbox, report):
+    def __init__(self, sandbox, report, mode="indirect"):
         self.sandbox = sandbox
         self.inventory = report["inventory"]
+        self.mode = mode
         self.summary = []  # (step, result, seconds, writes lost)
 
     # -- tools ------------------------------------------------------------------------------------
@@ -154,7 +162,7 @@ class Drill:
         self.record("dr_status", "exactly one primary, connected", seconds)
 
     def print_summary(self):
-        say("Summary")
+        say(f"Summary ({MODES[self.mode]})")
         header = ("step", "result", "seconds", "writes lost")
         widths = [max(len(row[i]) for row in self.summary + [header]) for i in range(4)]
         for row in [header, tuple("-" * w for w in widths)] + self.summary:
@@ -173,6 +181,8 @@ class Drill:
 
 def arguments(argv=None):
     parser = argparse.ArgumentParser(prog="python -m sandbox.demo", description="the DR drill on the sandbox")
+    parser.add_argument("--mode", choices=tuple(MODES), default="indirect",
+                        help="connection mode of the sandbox the drill runs on (default: %(default)s)")
     parser.add_argument("--behaviour", help="the controllers' behaviour profile, one for both sites or "
                         "primary=A,secondary=B (see docs/emulator.md); default: the sandbox's default")
     return parser.parse_args(argv)
@@ -181,20 +191,27 @@ def arguments(argv=None):
 def main(argv=None):
     options = arguments(argv)
     sandbox = Sandbox(default_runtime_dir())
+    direct = DirectMode(sandbox.runtime_dir)
+    direct.mode_of(sandbox, options.mode)  # a running sandbox of the other mode is refused before anything starts
     was_running = sandbox.exists() and all(s["running"] for s in sandbox.status()["sites"].values())
-    say("Starting the sandbox: two emulated Arc sites, each its own Kubernetes API and Arc controller")
+    say(f"Starting the sandbox: two emulated Arc sites, each its own Kubernetes API and Arc controller ({MODES[options.mode]})")
     # the DR site receives the log at 100 transactions a second, less than the workload writes at the
     # disaster: an asynchronous DR site lags, and a forced failover shows what that costs
     report = sandbox.up(api_port=default_api_port(), timings={"seeding_rate": 100}, behaviour_text=options.behaviour)
     for name, site in report["sites"].items():
         print(f"  {name:<10} {site['api_url']}  (kubeconfig {os.path.relpath(site['kubeconfig'])})")
     try:
-        Drill(sandbox, report).run()
+        if options.mode == "direct":
+            direct.up(sandbox, default_api_port())
+            print(f"  azure      {direct.status()['url']}  (Resource Manager, Entra token endpoint, cloud metadata)")
+        Drill(sandbox, report, options.mode).run()
     finally:
         if was_running:
             say("The sandbox was running before the demo: leaving it running")
         else:
             say("Stopping the sandbox")
+            if direct.enabled():
+                direct.stop()
             sandbox.down()
     say("Demo finished")
     return 0

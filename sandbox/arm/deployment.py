@@ -4,7 +4,7 @@ the sites' data controllers, start and stop its process, and say what the invent
 import socket
 from types import SimpleNamespace
 
-from .. import pki, supervisor
+from .. import inventory, pki, supervisor
 from ..supervisor import SandboxError
 from . import principals
 from .behaviour import ArmBehaviour
@@ -46,6 +46,25 @@ class DirectMode:
             config.token_lifetime_seconds = int(token_lifetime)
         config.save(self.files.config)
         principals.save(self.files.principals, principals.create(config))
+
+    def mode_of(self, sandbox, wanted=None):
+        """The mode `sandbox` comes up in: an existing sandbox keeps its own (SandboxError if `wanted` is the
+        other one), a new one is `wanted`, indirect by default."""
+        current = ("direct" if self.enabled() else "indirect") if sandbox.exists() else None
+        if current and wanted and wanted != current:
+            raise SandboxError(f"the sandbox in {sandbox.runtime_dir} runs in {current} mode; "
+                               f"run `python -m sandbox down` before starting it in {wanted} mode")
+        return current or wanted or "indirect"
+
+    def up(self, sandbox, api_port, token_lifetime=None, behaviour_text=None):
+        """After `sandbox`'s sites are up: its Azure (created on first use), and the inventory with the
+        direct-mode variables in place of the one the sites' start wrote."""
+        sites = sandbox.sites()
+        if not self.enabled():
+            self.create(sites, api_port, token_lifetime, behaviour_text)
+        self.start(sites, sandbox.files)
+        inventory.write(sandbox.inventory_path, sites, sandbox.files, sandbox.admin_password(),
+                        azure=self.inventory_settings())
 
     def start(self, sites, files_by_site):
         config = self.config()

@@ -20,19 +20,24 @@ def _summary_rows(output):
     return rows
 
 
-# the default profile, and a pair whose sites behave as the 2022 dumps and the 2025 model show (docs/emulator.md)
-@pytest.mark.parametrize("behaviour", [None, "primary=observed-2022,secondary=cli-2025"], ids=["default", "mixed"])
-def test_the_demo_runs_the_whole_drill_and_loses_nothing_in_planned_failovers(tmp_path, behaviour):
+# the default profile, a pair whose sites behave as the 2022 dumps and the 2025 model show (docs/emulator.md), and
+# the default profile in direct mode (the playbooks through the sandbox's Azure Resource Manager)
+@pytest.mark.parametrize("mode, behaviour", [(None, None), (None, "primary=observed-2022,secondary=cli-2025"),
+                                             ("direct", None)], ids=["default", "mixed", "direct"])
+def test_the_demo_runs_the_whole_drill_and_loses_nothing_in_planned_failovers(tmp_path, mode, behaviour):
     runtime_dir = tmp_path / "demo-runtime"
     env = dict(os.environ, ARC_SANDBOX_DIR=str(runtime_dir), ARC_SANDBOX_API_PORT="0")
     subprocess.run([sys.executable, "devtools/sync_build_tree.py", ".", "build/ansible_collections/arcdata/sqlmi"],
                    cwd=REPO_ROOT, check=True)
-    result = subprocess.run([sys.executable, "-m", "sandbox.demo", *(["--behaviour", behaviour] if behaviour else [])],
+    arguments = (["--mode", mode] if mode else []) + (["--behaviour", behaviour] if behaviour else [])
+    result = subprocess.run([sys.executable, "-m", "sandbox.demo", *arguments],
                             cwd=REPO_ROOT, env=env, capture_output=True,
                             text=True, timeout=900, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     rows = _summary_rows(output)
+    # the reader sees which mode the drill ran in, above the table
+    assert re.search(r"==> Summary \((%s) mode" % (mode or "indirect"), output), output[-3000:]
     assert rows["failover_planned under load"][3] == "0", rows
     assert rows["failback"][3] == "0", rows
     assert rows["failover_forced, primary site killed"][3].isdigit(), rows
