@@ -39,10 +39,11 @@ def summarize(obj, layout):
     }
 
 
-def summarize_arm(obj, resource_id):
+def summarize_arm(obj, resource_id, tag_record=None):
     """The summary of a failover group read through Azure Resource Manager (its custom resource, as
-    failover_group_arm.custom_resource shapes it): the same keys, its ARM ID, and no handover record (handover
-    records are annotations on the custom resource, which Resource Manager does not carry)."""
+    failover_group_arm.custom_resource shapes it): the same keys and its ARM ID. Its handover record is the latest of
+    the annotation the projected custom resource carries (written through the Kubernetes API) and `tag_record`, the
+    one its instance resource carries as a tag (written without a kubeconfig)."""
     summary = summarize(obj, "FailoverGroup")
-    summary.update(handover=None, resource_id=resource_id)
+    summary.update(handover=handover.latest([summary.get("handover"), tag_record]), resource_id=resource_id)
     return summary

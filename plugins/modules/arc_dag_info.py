@@ -196,7 +196,7 @@ waited:
   version_added: 2.0.0
 """
 
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, connection
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, connection, handover_tag
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_failover_groups import (
     ArmFailoverGroups, every_failover_group, instances_holding)
@@ -247,9 +247,13 @@ def run_direct(arc):
 
 
 def _summaries(arc_data, found):
-    """Each failover group's summary, with its ARM ID (its instance is spec.sourceMI, filled from the URL)."""
-    return [summarize_arm(o, arc_data.failover_group_id(o["spec"].get("sourceMI"), o["metadata"]["name"]))
-            for o in found]
+    """Each failover group's summary, with its ARM ID (its instance is spec.sourceMI, filled from the URL) and the
+    handover record its instance resource carries as a tag, if any (one read per instance)."""
+    records = {}
+    for instance in set(o["spec"].get("sourceMI") for o in found):
+        records[instance] = handover_tag.read(arc_data.get_instance(instance)) if instance else None
+    return [summarize_arm(o, arc_data.failover_group_id(o["spec"].get("sourceMI"), o["metadata"]["name"]),
+                          tag_record=records.get(o["spec"].get("sourceMI"))) for o in found]
 
 
 def _holder(arc, arc_data):

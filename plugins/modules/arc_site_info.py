@@ -98,7 +98,7 @@ data_controller:
       type: str
 """
 
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import instance_summary
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import handover_tag, instance_summary
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_failover_groups import ArmFailoverGroups
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_instances import ArmInstances
@@ -142,14 +142,16 @@ def run_direct(arc):
     except InvalidInput as exc:
         return {"changed": False, "instance": None, "dag": None, "connection_mode": "direct",
                 "data_controller": {"usable": False, "problem": exc.message}}
-    obj = ArmInstances(site).get(params["instance"])
+    instances = ArmInstances(site)
+    obj = instances.get(params["instance"])
     result = {"changed": False, "instance": instance_summary.summarize(obj) if obj else None, "dag": None,
               "connection_mode": "direct", "data_controller": {"usable": True, "problem": None}}
     if params["dag_resource"]:
         dags = ArmFailoverGroups(site.arc_data, params["instance"], site.label)
         dag = dags.get(params["dag_resource"]) if obj else None
         result.update(api_kind="FailoverGroup",
-                      dag=summarize_arm(dag, dags.resource_id(params["dag_resource"])) if dag else None)
+                      dag=summarize_arm(dag, dags.resource_id(params["dag_resource"]),
+                                        tag_record=handover_tag.read(instances.last_resource)) if dag else None)
     return result
 
 

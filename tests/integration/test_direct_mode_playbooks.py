@@ -108,4 +108,5 @@ def test_the_dr_drill_through_azure_resource_manager(direct_sites, tmp_path, wit
     run("arcdata.sqlmi.dr_status", dr_status_report_dir=str(tmp_path / "reports"))
     report = (tmp_path / "reports" / f"{pair.group}.md").read_text()
     assert "**Primary:** secondary" in report, report
+    assert "**Last handover:** none recorded" not in report and ", rejoin from primary to secondary" in report, report
     run("arcdata.sqlmi.dr_teardown", dr_teardown_confirm=pair.dag_name, dr_teardown_instances=True)

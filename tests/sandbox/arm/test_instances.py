@@ -137,5 +137,5 @@ def test_custom_location_and_data_controller(direct, azure, operator, reader):
     group = f"/subscriptions/{azure.subscription}/resourceGroups/{azure.resource_group('primary')}"
     # (a reader: the collection's custom role has no need of the data controller, so the operator lacks it)
     controller = reader.send("GET", f"{group}/providers/Microsoft.AzureArcData/dataControllers/arc-dc",
-                               INSTANCE_VERSION).json()
+                             INSTANCE_VERSION).json()
     assert controller["properties"]["k8sRaw"]["spec"]["settings"]["azure"]["connectionMode"] == "direct"

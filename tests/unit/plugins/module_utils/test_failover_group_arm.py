@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import conditions, dag_summary, failover_group_arm
 
 MI = "/subscriptions/s/resourceGroups/%s/providers/Microsoft.AzureArcData/sqlManagedInstances/%s"
@@ -91,12 +93,21 @@ def test_a_role_wait_counts_only_a_status_written_after_the_change_when_no_gener
     assert condition.check(later)[0]
 
 
-def test_the_summary_has_the_indirect_keys_the_arm_id_and_no_handover():
+def test_the_summary_has_the_indirect_keys_the_arm_id_and_no_handover_without_a_record():
     obj = failover_group_arm.custom_resource(arm_failover_group(), "sqlpr")
     summary = dag_summary.summarize_arm(obj, "/id")
     assert set(dag_summary.summarize(obj, "FailoverGroup")) <= set(summary)
     assert summary["handover"] is None and summary["resource_id"] == "/id"
     assert (summary["role"], summary["connected"], summary["linked"]) == ("Primary", True, True)
+
+
+def test_the_summary_shows_the_latest_of_the_annotation_and_the_instance_tag():
+    obj = failover_group_arm.custom_resource(arm_failover_group(), "sqlpr")
+    older = {"time": "2026-01-01T00:00:00.000000Z", "mode": "planned", "outcome": "succeeded"}
+    newer = {"time": "2026-01-02T00:00:00.000000Z", "mode": "failback", "outcome": "succeeded"}
+    assert dag_summary.summarize_arm(obj, "/id", tag_record=newer)["handover"] == newer
+    obj["metadata"]["annotations"] = {"arcdata.sqlmi/handover": json.dumps(newer)}
+    assert dag_summary.summarize_arm(obj, "/id", tag_record=older)["handover"] == newer
 
 
 def test_the_partner_cannot_change():
