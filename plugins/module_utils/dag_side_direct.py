@@ -21,7 +21,7 @@ __metaclass__ = type
 
 import time
 
-from . import conditions, dag_spec, dag_status
+from . import azure_permissions, conditions, dag_spec, dag_status
 from .arm_failover_groups import ArmFailoverGroups, instances_holding
 from .arm_resources import BUSY_STATES, ArcDataResources, provisioning_state
 from .dag_side import ABANDONED, LINK_DOWN, LINK_UNKNOWN, ROLE_AFTER, SETTLED_WITHOUT_EFFECT, readable_spec, \
@@ -33,6 +33,9 @@ from .waiting import poll_for
 
 # Resource Manager never gets `primary` on update (`az sql instance-failover-group-arc update` refuses it), so an
 # abandoned switch cannot be withdrawn there
+# what each write asks of the Azure principal (the shipped custom role grants them)
+WRITE = "Microsoft.AzureArcData/sqlManagedInstances/failoverGroups/write"
+DELETE = "Microsoft.AzureArcData/sqlManagedInstances/failoverGroups/delete"
 NOT_WITHDRAWN = (". The controller does not act again on an unchanged spec.role, and in direct mode the request "
                  "cannot be withdrawn (Resource Manager is never sent role primary on update, as az refuses it). "
                  "Once the partner and the link are healthy, delete this side (state=absent) and create it again "
@@ -130,6 +133,7 @@ class DirectDagSide(object):
                                option="remote_instance", value=wanted["remote_instance"])
         self._warn_about_a_dr_site_without_the_dr_licence(local, wanted.get("role"))
         body = creation_body(partner_id, wanted)
+        self._may(WRITE, "PUT %s" % self.dags.resource_id(self.name))
         self.result["changed"] = True
         self._diff({}, body["properties"]["spec"])
         if self.check_mode:
@@ -141,6 +145,10 @@ class DirectDagSide(object):
         if self.wait:
             obj = self._wait_for_change({"metadata": obj["metadata"], "status": {}}, obj)
         return self._report(obj, None)
+
+    def _may(self, action, what):
+        """Fail before `what` is sent when the principal may not perform `action` (azure_permissions.py)."""
+        azure_permissions.require(self.site, [action], what)
 
     def _partner_resources(self):
         if self.partner_resource_group.lower() == self.arc_data.resource_group.lower():
@@ -180,6 +188,7 @@ class DirectDagSide(object):
         if fields:
             self._refuse_busy(resource)
             body = replacement_body(resource, fields)
+            self._may(WRITE, "PUT %s" % self.dags.resource_id(self.name))
             self.result["changed"] = True
             self._diff(existing.get("spec"), body["properties"]["spec"])
             if self.check_mode:
@@ -269,6 +278,7 @@ class DirectDagSide(object):
         group, partner = partner_of(resource) if resource else (self.partner_resource_group, self.partner_instance)
         if existing is not None:
             self._refuse_busy(resource)
+            self._may(DELETE, "DELETE %s" % self.dags.resource_id(self.name))
             self.result["changed"] = True
             self._diff(existing.get("spec"), {})
             if self.check_mode:

@@ -38,6 +38,9 @@ TAKEOVER_GRACE_SECONDS = 10
 # connection attempts before the first read of a site counts it as not answering (a write later retries as usual):
 # a lost site is what a forced failover expects, and its decision should not wait out a write's patience
 READ_UNREACHABLE_ATTEMPTS = 3
+# a fence of a direct-mode site is a Resource Manager request that ends only when Resource Manager gives up on the
+# site's cluster; a lost site must not hold the promotion back that long (its fence is then reported as not done)
+DIRECT_FENCE_SECONDS = 15
 # how often a wait checks whether the other site's step failed (it then stops, rather than wait out its timeout)
 STOP_CHECK_SECONDS = 0.5
 
@@ -319,7 +322,7 @@ class Failover(object):
         for write in transition.writes:
             if write.step == "fence":
                 try:
-                    self._timed("fence", lambda: self._write(write), old.name)
+                    self._timed("fence", lambda: self._fence(write), old.name)
                     fenced = True
                 except ArcError as exc:  # the promotion matters more: go on, and say it was not fenced
                     fence_error = exc.message
@@ -336,6 +339,19 @@ class Failover(object):
         return "succeeded", "old primary fenced with force-secondary" if fenced else \
             "old primary NOT fenced (%s): it may come back as a second primary; run dr_rejoin then" % (
                 fence_error or "its site did not answer")
+
+    def _fence(self, write):
+        """The fence write; on a direct-mode site bounded by DIRECT_FENCE_SECONDS (the request and its wait)."""
+        side = self.handles[write.site.name].side
+        arc_data = getattr(side, "arc_data", None)
+        if arc_data is None:
+            return self._write(write)
+        saved = arc_data.timeout, side.wait_timeout
+        arc_data.timeout = side.wait_timeout = min(saved[1], DIRECT_FENCE_SECONDS)
+        try:
+            return self._write(write)
+        finally:
+            arc_data.timeout, side.wait_timeout = saved
 
     def _grace(self, new):
         """A fenced primary's partner may take the primary role by itself: give it a moment, by watching."""

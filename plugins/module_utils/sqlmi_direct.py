@@ -12,13 +12,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from . import conditions, instance_summary, sqlmi_spec
+from . import azure_permissions, conditions, instance_summary, sqlmi_spec
 from .arm_instances import ArmInstances
 from .errors import InvalidInput
 from .sqlmi_arm import (changes, custom_location_of, custom_resource, instance_body, masked, replacement_spec,
                         without_login)
 from .waiting import poll_for
 
+# what each write asks of the Azure principal (the shipped custom role grants them)
+WRITE = "Microsoft.AzureArcData/sqlManagedInstances/write"
+DELETE = "Microsoft.AzureArcData/sqlManagedInstances/delete"
 # options of the Kubernetes API only: an ARM instance has no labels, annotations or admin login Secret of its own
 KUBERNETES_ONLY = ("labels", "annotations", "admin_login_secret", "api_version")
 
@@ -55,6 +58,7 @@ class DirectInstanceTask(object):
             spec = replacement_spec(wanted, resource)
             body = instance_body(spec, resource["location"], custom_location_of(resource), current=resource)
             self.diff = {"before": {"spec": existing["spec"]}, "after": {"spec": spec}}
+        azure_permissions.require(self.site, [WRITE], "PUT %s" % self.result["resource_id"])
         self.result["changed"] = True
         if self.arc.check_mode:
             return self._not_sent("PUT", body, existing)
@@ -134,6 +138,7 @@ class DirectInstanceTask(object):
         resource = self.arc_data.get_instance(self.name)
         if resource is None:
             return self.result
+        azure_permissions.require(self.site, [DELETE], "DELETE %s" % self.result["resource_id"])
         self.result["changed"] = True
         self.diff = {"before": {"spec": custom_resource(resource)["spec"]}, "after": {}}
         if self.arc.check_mode:

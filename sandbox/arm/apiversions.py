@@ -16,6 +16,7 @@ SERVED = {
     "failoverGroups": FAILOVER_GROUPS,
     "operationStatuses": ARC_DATA,
     "customLocations": CUSTOM_LOCATIONS,
+    "permissions": ("2015-07-01", "2018-01-01-preview", "2022-04-01"),
     # Microsoft.Resources serves many versions over a decade: any well-formed one
     "resourceGroups": None,
     "subscriptions": None,

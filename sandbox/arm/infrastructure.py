@@ -2,6 +2,7 @@
 (mapped to the site's namespace) and data controller (its CR as k8sRaw, in direct connection mode)."""
 from aiohttp import web
 
+from . import rbac
 from .errors import not_found
 from .resource_ids import CUSTOM_LOCATION_TYPE, DATA_CONTROLLER_TYPE
 
@@ -13,6 +14,15 @@ class InfrastructureHandlers:
         config = self.config
         return web.json_response({"id": config.subscription_scope, "subscriptionId": config.subscription_id,
                                   "tenantId": config.tenant_id, "displayName": "Arc sandbox", "state": "Enabled"})
+
+    async def list_permissions(self, request, params):
+        """The actions the caller's role assignments give it over the resource group (Permissions - List For
+        Resource Group): one entry per assignment that covers the group."""
+        scope = self.config.resource_group_id(self.config.site_of_resource_group(params["resource_group"]))
+        entries = [{"actions": list(rbac.ROLE_DEFINITIONS[a["role"]]), "notActions": [], "dataActions": [],
+                    "notDataActions": []}
+                   for a in request["principal"].role_assignments if rbac.covers(scope, a["scope"])]
+        return web.json_response({"value": entries})
 
     async def get_resource_group(self, request, params):
         site = self.config.site_of_resource_group(params["resource_group"])

@@ -33,6 +33,11 @@ class AuthorizationFailed(Exception):
         self.action, self.scope = action, scope
 
 
+def covers(scope, assignment_scope):
+    """Whether an assignment at `assignment_scope` applies at `scope`."""
+    return _within(scope, assignment_scope)
+
+
 def _within(scope, assignment_scope):
     """An assignment at /subscriptions/x covers everything under it (case-insensitive, whole segments)."""
     scope, assignment_scope = scope.lower().rstrip("/"), assignment_scope.lower().rstrip("/")

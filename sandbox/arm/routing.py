@@ -44,6 +44,9 @@ ROUTES = (
         "GET": (FOG_ACTION + "read", "get_failover_group"),
         "PUT": (FOG_ACTION + "write", "put_failover_group"),
         "DELETE": (FOG_ACTION + "delete", "delete_failover_group")}),
+    # Permissions - List For Resource Group: what the caller may do there (any authenticated caller may ask)
+    Route(RG + ("providers", "microsoft.authorization", "permissions"), "permissions",
+          {"GET": (None, "list_permissions")}),
     Route(SUB + ARC + ("locations", "{location}", "operationstatuses", "{operation}"), "operationStatuses",
           {"GET": ("Microsoft.AzureArcData/locations/operationStatuses/read", "get_operation")}),
 )
@@ -113,7 +116,8 @@ async def dispatch(request):
             raise ArmError(400, *problem)
         _check_scope(request, params)
         action, handler_name = route.handlers[request.method]
-        authorize(request, action, request.path.rstrip("/"))
+        if action is not None:
+            authorize(request, action, request.path.rstrip("/"))
         _check_resource_group(request, params)
         return await getattr(request.app["provider"], handler_name)(request, params)
     except ArmError as exc:

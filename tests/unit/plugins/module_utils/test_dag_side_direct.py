@@ -86,9 +86,11 @@ class FakeArcData(object):
 
 class FakeSite(object):
     label = "resource group rg (Azure Resource Manager https://arm.example)"
+    subscription_id = "s"
 
     def __init__(self, arc_data):
         self.arc_data = arc_data
+        self.resource_group, self.client = arc_data.resource_group, arc_data.client  # (permissions: not listed)
         self.scope_checked = False
 
     def check_scope(self):
