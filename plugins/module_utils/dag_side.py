@@ -227,14 +227,10 @@ class DagSide(object):
 
     def _diff(self, before, after):
         if self.diff:
-            self.result["diff"] = {"before": readable_spec(before, self.layout),
-                                   "after": readable_spec(after, self.layout)}
+            self.result["diff"] = spec_diff(before, after, self.layout)
 
     def _report(self, obj, previous_role):
-        status = obj.get("status") or {}
-        self.result.update(resource=obj, role=status.get("role"), previous_role=previous_role,
-                           state=status.get("state"), status_results=status.get("results"),
-                           health=status.get("healthState"), replicas=status.get("replicas") or [])
+        self.result.update(reported(obj, previous_role))
         return self.result
 
     # -- absent -------------------------------------------------------------------------------
@@ -291,3 +287,16 @@ def readable_spec(spec, layout):
         except certificates.CertificateError:
             holder[key] = "(not a certificate)"
     return spec
+
+
+def spec_diff(before, after, layout):
+    """The diff of a DAG side's spec, in the options' words."""
+    return {"before": readable_spec(before, layout), "after": readable_spec(after, layout)}
+
+
+def reported(obj, previous_role):
+    """What a DAG side's result says of the resource as it now is."""
+    status = obj.get("status") or {}
+    return dict(resource=obj, role=status.get("role"), previous_role=previous_role, state=status.get("state"),
+                status_results=status.get("results"), health=status.get("healthState"),
+                replicas=status.get("replicas") or [])

@@ -24,8 +24,8 @@ import time
 from . import azure_permissions, conditions, dag_spec, dag_status
 from .arm_failover_groups import ArmFailoverGroups, instances_holding
 from .arm_resources import BUSY_STATES, ArcDataResources, provisioning_state
-from .dag_side import ABANDONED, LINK_DOWN, LINK_UNKNOWN, ROLE_AFTER, SETTLED_WITHOUT_EFFECT, readable_spec, \
-    role_decision, utc_now
+from .dag_side import ABANDONED, LINK_DOWN, LINK_UNKNOWN, ROLE_AFTER, SETTLED_WITHOUT_EFFECT, reported, \
+    role_decision, spec_diff, utc_now
 from .errors import ApiFailure, ArcError, InvalidInput
 from .failover_group_arm import (LAYOUT, SENT_FIELDS, creation_body, current_fields, custom_resource, partner_of,
                                  partner_problem, replacement_body)
@@ -257,16 +257,11 @@ class DirectDagSide(object):
 
     def _diff(self, before, after):
         if self.diff:
-            self.result["diff"] = {"before": readable_spec(before, self.layout),
-                                   "after": readable_spec(after, self.layout)}
+            self.result["diff"] = spec_diff(before, after, self.layout)
 
     def _report(self, obj, previous_role):
-        status = obj.get("status") or {}
-        self.result.update(resource=obj, role=status.get("role"), previous_role=previous_role,
-                           state=status.get("state"), status_results=status.get("results"),
-                           health=status.get("healthState"), replicas=status.get("replicas") or [],
-                           provisioning_state=provisioning_state(self.dags.last_resource)
-                           if not self.check_mode else None)
+        self.result.update(reported(obj, previous_role), provisioning_state=provisioning_state(
+            self.dags.last_resource) if not self.check_mode else None)
         return self.result
 
     # -- absent -------------------------------------------------------------------------------

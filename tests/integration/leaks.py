@@ -181,3 +181,20 @@ def _context(redacted, name, value, secrets):
     # outside the <name> markers
     pieces = re.split(r"(<[^<>]+>)", surroundings)
     return "..." + repr("".join(p if p.startswith("<") else BASE64_RUN.sub("<base64>", p) for p in pieces)) + "..."
+
+
+def collect_run(artifacts, name, run, log_path, report_dir):
+    """Everything a playbook run showed: its stdout and stderr, the Ansible log file, every task result (its diff and
+    set_stats data apart) and the status reports it wrote."""
+    artifacts.add(f"{name}: stdout", run.stdout)
+    artifacts.add(f"{name}: stderr", run.stderr)
+    artifacts.add(f"{name}: Ansible log file", log_path.read_text() if log_path.exists() else "")
+    for task in run.tasks:
+        result = dict(task["result"])
+        where = f"{name}: task {task['task']!r} on {task['host']}"
+        for key, label in (("diff", "diff"), ("ansible_stats", "set_stats data")):
+            if key in result:
+                artifacts.add_structure(f"{where}, {label}", result.pop(key))
+        artifacts.add_structure(f"{where}, result", result)
+    for report in sorted(report_dir.glob("*")) if report_dir.exists() else []:
+        artifacts.add(f"{name}: status report {report.name}", report.read_text())

@@ -22,7 +22,7 @@ import yaml
 
 from .conftest import Ansible
 from .dr_playbooks import PlaybookPairs, dag_object, handover_events, roles, wait_for_dag
-from .leaks import Artifacts, Secrets
+from .leaks import Artifacts, Secrets, collect_run
 
 HANDOVER = "arcdata.sqlmi/handover"
 ROLES_AFTER_SETUP = {"primary": "Primary", "secondary": "Secondary"}
@@ -71,18 +71,7 @@ class Drill:
         return run
 
     def _collect(self, name, run, log_path, report_dir):
-        self.artifacts.add(f"{name}: stdout", run.stdout)
-        self.artifacts.add(f"{name}: stderr", run.stderr)
-        self.artifacts.add(f"{name}: Ansible log file", log_path.read_text() if log_path.exists() else "")
-        for task in run.tasks:
-            result = dict(task["result"])
-            where = f"{name}: task {task['task']!r} on {task['host']}"
-            for key, label in (("diff", "diff"), ("ansible_stats", "set_stats data")):
-                if key in result:
-                    self.artifacts.add_structure(f"{where}, {label}", result.pop(key))
-            self.artifacts.add_structure(f"{where}, result", result)
-        for report in sorted(report_dir.glob("*")) if report_dir.exists() else []:
-            self.artifacts.add(f"{name}: status report {report.name}", report.read_text())
+        collect_run(self.artifacts, name, run, log_path, report_dir)
         self.collect_handover_records(name)
 
     def collect_handover_records(self, name):

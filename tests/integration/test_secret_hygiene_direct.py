@@ -29,7 +29,7 @@ from sandbox.arm.tokens import TokenService
 
 from .conftest import Ansible, own_sandbox
 from .dr_playbooks import PlaybookPairs
-from .leaks import Artifacts, Secrets
+from .leaks import Artifacts, Secrets, collect_run
 from .test_secret_hygiene import _fail_on
 
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -89,18 +89,7 @@ class DirectDrill:
         return run
 
     def _collect(self, name, run, log_path, report_dir):
-        self.artifacts.add(f"{name}: stdout", run.stdout)
-        self.artifacts.add(f"{name}: stderr", run.stderr)
-        self.artifacts.add(f"{name}: Ansible log file", log_path.read_text() if log_path.exists() else "")
-        for task in run.tasks:
-            result = dict(task["result"])
-            where = f"{name}: task {task['task']!r} on {task['host']}"
-            for key, label in (("diff", "diff"), ("ansible_stats", "set_stats data")):
-                if key in result:
-                    self.artifacts.add_structure(f"{where}, {label}", result.pop(key))
-            self.artifacts.add_structure(f"{where}, result", result)
-        for report in sorted(report_dir.glob("*")) if report_dir.exists() else []:
-            self.artifacts.add(f"{name}: status report {report.name}", report.read_text())
+        collect_run(self.artifacts, name, run, log_path, report_dir)
         self._collect_resources(name)
 
     def _collect_resources(self, name):
