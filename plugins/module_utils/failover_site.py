@@ -26,7 +26,7 @@ from .dr_lock import now_utc
 from .dr_lock_tag import TagLeases
 from .errors import InvalidInput
 from .record_place import failover_group_resource, kubernetes_options_given
-from .transport import choose_mode
+from .transport import INDIRECT, ModeChoice, azure_given, choose_mode
 
 FAILOVER_GROUP = "FailoverGroup"
 
@@ -107,11 +107,19 @@ def kubernetes_site(options, connect):
     return connect(options)
 
 
+def _mode(options, kube_site):
+    """The site's transport.ModeChoice. Without connection_mode and Azure options only indirect mode can work, so
+    the data controller is not read for it: a lost site's read must not cost its retries twice."""
+    if not options.get("connection_mode") and not azure_given(options):
+        return ModeChoice(INDIRECT, "connection_mode is not set and no Azure option is given")
+    return choose_mode(options, lambda: (kube_site.data_controller(), kube_site.label) if kube_site else (None, None))
+
+
 def open_pair_site(options, kube_site, side_options, shared_name=None):
     """The pair site for a site's `options` (arc_failover's sites[] entry) and its Kubernetes API `kube_site` (or
     None); `side_options` are the DagSide keyword arguments (check_mode, wait_timeout, warn, diff, ...);
     `shared_name` the DAG name both sides share (a direct-mode FailoverGroup custom resource's spec.sharedName)."""
-    mode = choose_mode(options, lambda: (kube_site.data_controller(), kube_site.label) if kube_site else (None, None))
+    mode = _mode(options, kube_site)
     if not mode.direct:
         if kube_site is None:
             raise InvalidInput("site %s: no Kubernetes API to reach (%s): give its kubeconfig, or connection_mode "
