@@ -103,10 +103,14 @@ def test_the_dr_drill_through_azure_resource_manager(direct_sites, tmp_path, wit
         sites.start("primary")
     rejoin = run("arcdata.sqlmi.dr_rejoin")
     assert "'primary': 'Secondary', 'secondary': 'Primary'" in roles(rejoin), roles(rejoin)
-    assert "primary rejoined as secondary" in rejoin.stdout
+    # Resource Manager keeps a fence that the lost site's cluster did not take in time and delivers it when the
+    # cluster is back: the old primary may return fenced already, leaving the rejoin nothing to do
+    late_fence = "nothing to rejoin" in rejoin.stdout
+    assert late_fence or "primary rejoined as secondary" in rejoin.stdout, rejoin.stdout[-3000:]
 
     run("arcdata.sqlmi.dr_status", dr_status_report_dir=str(tmp_path / "reports"))
     report = (tmp_path / "reports" / f"{pair.group}.md").read_text()
     assert "**Primary:** secondary" in report, report
-    assert "**Last handover:** none recorded" not in report and ", rejoin from primary to secondary" in report, report
+    last = "forced" if late_fence else "rejoin"
+    assert "**Last handover:** none recorded" not in report and f", {last} from primary to secondary" in report, report
     run("arcdata.sqlmi.dr_teardown", dr_teardown_confirm=pair.dag_name, dr_teardown_instances=True)

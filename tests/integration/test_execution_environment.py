@@ -21,7 +21,8 @@ from sandbox.layout import REPO_ROOT
 
 BIN = Path(sys.executable).parent
 BUILD_TREE = REPO_ROOT / "build" / "ansible_collections" / "arcdata" / "sqlmi"  # `make integration` syncs it
-OUR_REQUIREMENTS = {"kubernetes", "cryptography", "pyyaml"}
+# (the Azure libraries: direct connection mode)
+OUR_REQUIREMENTS = {"kubernetes", "cryptography", "pyyaml", "azure-identity", "azure-core", "azure-mgmt-core"}
 
 
 def _run(command, cwd, env=None):

@@ -44,12 +44,14 @@ def test_one_inventory_one_run_both_modes(arc_sites, direct_sites, tmp_path):
         assert roles(arc_sites, indirect_pair) == {"primary": "Primary", "secondary": "Secondary"}
         planned = run("arcdata.sqlmi.failover_planned")
         assert roles(arc_sites, indirect_pair) == {"primary": "Secondary", "secondary": "Primary"}
-        switched = reported_roles(planned, direct_pair)
-        assert switched and "'primary': 'Secondary'" in switched[0] and "'secondary': 'Primary'" in switched[0], \
-            planned.stdout[-3000:]
+        switched = reported_roles(planned, direct_pair)  # (a fleet's sites are its hosts: <pair tag>-<site>)
+        hosts = direct_pair.hosts
+        assert switched and f"'{hosts['primary']}': 'Secondary'" in switched[0] and \
+            f"'{hosts['secondary']}': 'Primary'" in switched[0], planned.stdout[-3000:]
         run("arcdata.sqlmi.dr_status", dr_status_report_dir=str(tmp_path / "reports"))
         for pair in (indirect_pair, direct_pair):
-            assert "**Primary:** secondary" in (tmp_path / "reports" / f"{pair.group}.md").read_text()
+            report = (tmp_path / "reports" / f"{pair.group}.md").read_text()
+            assert f"**Primary:** {pair.hosts['secondary']}" in report, report
         for pair in (indirect_pair, direct_pair):  # dr_teardown is confirmed pair by pair (its DAG name)
             run("arcdata.sqlmi.dr_teardown", dr_teardown_instances=True, dr_teardown_confirm=pair.dag_name,
                 arc_pairs=pair.group)
