@@ -18,8 +18,8 @@ import os
 from bench import stats
 from bench.audit_timing import ObjectHistory, controller_made
 from bench.measurement import Result
-from bench.measurements.planned_failover import EXIT, SANDBOX_TIMINGS, STARTUP, SWITCH_TASK, _bare, _overhead, _primary, \
-    _settled_secondary, failover_result, module_steps, phases, task_spans
+from bench.measurements.planned_failover import SANDBOX_TIMINGS, SWITCH_TASK, _bare, _primary, _settled_secondary, \
+    failover_result, overhead_figures
 from bench.pair_setup import inventory_hosts
 from bench.playbook_runner import run_playbook
 from bench.sandbox_session import AuditLog, collection_requests, running_sandbox, writes
@@ -119,18 +119,8 @@ def one_switch(playbook, history, entries, azure):
                               _settled_secondary, after=asked)
     promoted = controller_made(history, entries[new], new, "failovergroups", only_object(history, new), _primary,
                                after=asked)
-    switch = (asked, max(demoted.ts, promoted.ts))
-    spans = task_spans(playbook)
-    figures = {"end to end": playbook.seconds, "controller's switch": switch[1] - switch[0],
-               "automation overhead": playbook.seconds - (switch[1] - switch[0]),
-               "overhead: " + STARTUP: spans[0].start - playbook.started}
     # where the overhead goes, as planned_failover breaks it down in indirect mode
-    for phase, members in phases(spans).items():
-        figures["overhead: " + phase] = _overhead(members, switch)
-    figures["overhead: " + EXIT] = playbook.started + playbook.seconds - spans[-1].end
-    for step, seconds in module_steps(playbook).items():
-        figures["in the module run: " + step] = seconds
-    return figures
+    return overhead_figures(playbook, (asked, max(demoted.ts, promoted.ts)))
 
 
 def only_object(history, site):

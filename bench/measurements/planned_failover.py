@@ -59,9 +59,9 @@ def _children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def one_switch(playbook, history, entries, hosts):
-    """{figure: value} of one failover_planned run."""
-    switch = controller_switch(playbook, history, entries, hosts)
+def overhead_figures(playbook, switch):
+    """{figure: value} of a failover playbook run whose controller switch took (start, end): end to end, the
+    switch, the automation overhead and where it goes (start-up, each phase, exit, each step of the module run)."""
     spans = task_spans(playbook)
     figures = {"end to end": playbook.seconds, "controller's switch": switch[1] - switch[0],
                "automation overhead": playbook.seconds - (switch[1] - switch[0]),
@@ -71,6 +71,14 @@ def one_switch(playbook, history, entries, hosts):
     figures["overhead: " + EXIT] = playbook.started + playbook.seconds - spans[-1].end
     for step, seconds in module_steps(playbook).items():
         figures["in the module run: " + step] = seconds
+    return figures
+
+
+def one_switch(playbook, history, entries, hosts):
+    """{figure: value} of one failover_planned run."""
+    switch = controller_switch(playbook, history, entries, hosts)
+    spans = task_spans(playbook)
+    figures = overhead_figures(playbook, switch)
     modules = [span for span in spans if span.module]
     figures["overhead: in module tasks"] = _overhead(modules, switch)
     figures["overhead: in the other tasks (set_fact, assert, include...)"] = _overhead(
