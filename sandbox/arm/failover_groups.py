@@ -98,10 +98,7 @@ class FailoverGroupHandlers:
         parent, resource_id, record = self._failover_group(params)
         if record is None:
             return web.Response(status=204)
-        refuse_if_busy(record)
-        record["resource"]["properties"]["provisioningState"] = "Deleting"
-        self.store.put(record)
-        response, operation_id = self.accepted(request, record, 202, parent["resource"]["location"])
+        response, operation_id = self.begin_delete(request, record, parent["resource"]["location"])
         targets = [record] + (self._partner_side(record) if self.behaviour.delete_cascades else [])
 
         async def project():

@@ -105,10 +105,7 @@ class InstanceHandlers:
         resource_id, record = self._instance_record(params)
         if record is None:
             return web.Response(status=204)
-        refuse_if_busy(record)
-        record["resource"]["properties"]["provisioningState"] = "Deleting"
-        self.store.put(record)
-        response, operation_id = self.accepted(request, record, 202, record["resource"]["location"])
+        response, operation_id = self.begin_delete(request, record, record["resource"]["location"])
 
         async def project():
             link = self.links[record["site"]]

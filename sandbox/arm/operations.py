@@ -40,6 +40,14 @@ class OperationHandlers:
             return web.Response(status=202, headers=headers), operation_id
         return web.json_response(record["resource"], status=status, headers=headers), operation_id
 
+    def begin_delete(self, request, record, location):
+        """A DELETE of a resource that exists: refused while another write is in flight, else marked Deleting and
+        answered 202 with its operation; returns (response, operation id)."""
+        refuse_if_busy(record)
+        record["resource"]["properties"]["provisioningState"] = "Deleting"
+        self.store.put(record)
+        return self.accepted(request, record, 202, location)
+
     def run_operation(self, operation_id, record, work):
         """Run `work()` (the projection) in the background; its outcome ends the operation and sets the
         resource's provisioningState (a removed resource just ends the operation)."""
