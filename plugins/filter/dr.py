@@ -8,10 +8,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.arcdata.sqlmi.plugins.module_utils import handover, quantities, sqlmi_spec
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.site_placement import shared_place_problems
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.pair_sites import (
     PairSite, dag_problems, primaries, primary_count_problems, reachability_problems)
 
-CHECKS = ("reachable", "names", "plan", "parity", "certificates", "pinned", "single_primary", "connected")
+CHECKS = ("reachable", "names", "distinct", "plan", "parity", "certificates", "pinned", "single_primary", "connected")
 # what the two sites must agree on: (label, the arc_sqlmi option that asks for it, its path in the instance spec,
 # how to compare); the requested options are compared before anything is written, the instances' specs after
 PARITY = [
@@ -76,6 +77,12 @@ def _names(first, second):
         found.append("the DAG name differs: %s uses %r, %s uses %r; it must be the same on both sites" % (
             _label(first), first.get("dag_name"), _label(second), second.get("dag_name")))
     return found
+
+
+def _distinct(first, second):
+    """Two sites of a pair in one place (a custom location or kubeconfig copied from the other site)."""
+    return shared_place_problems(("site %s" % first.get("site"), first.get("placement")),
+                                 ("site %s" % second.get("site"), second.get("placement")))
 
 
 def _as_int(value):
@@ -204,6 +211,8 @@ def dr_site_problems(sites, checks=CHECKS, min_cert_days=0, gone=()):
     if len(sites) == 2:
         if "names" in checks:
             found += _names(*sites)
+        if "distinct" in checks:
+            found += _distinct(*sites)
         if "plan" in checks:
             found += _plan(*sites)
         if "parity" in checks:

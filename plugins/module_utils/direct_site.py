@@ -66,17 +66,21 @@ class DirectSite(object):
                                "ID of the site's custom location, where Resource Manager places the instance"
                                % self.resource_group, option="custom_location")
         resource_id = custom_location_id(self.subscription_id, self.resource_group, name)
-        try:
-            found = self.client.get(resource_id, CUSTOM_LOCATIONS_API_VERSION, site=self.label)
-        except ApiFailure as failure:
-            if failure.details.get("reason") not in SCOPE_NOT_FOUND:
-                raise
-            found = None
+        found = self.custom_location_by_id(resource_id)
         if found is None:
             raise InvalidInput("custom_location %r does not exist (%s): set custom_location to the name or resource ID "
                                "of the custom location of the site's Arc data services (az customlocation list)"
                                % (name, resource_id), option="custom_location", value=name)
         return found
+
+    def custom_location_by_id(self, resource_id):
+        """The custom location with this resource ID, or None when Resource Manager knows none."""
+        try:
+            return self.client.get(resource_id, CUSTOM_LOCATIONS_API_VERSION, site=self.label)
+        except ApiFailure as failure:
+            if failure.details.get("reason") not in SCOPE_NOT_FOUND:
+                raise
+        return None
 
 
 def _scope_problem(failure, subscription_id, resource_group):

@@ -84,6 +84,29 @@ api_kind:
   description: The kind the DAG resource was read as, C(FailoverGroup) or C(Dag).
   returned: when O(dag_resource) is given
   type: str
+placement:
+  description:
+    - Where the site's instances live, so that the two sites of a DR pair can be told apart (the C(distinct) check
+      of the P(arcdata.sqlmi.dr_site_problems#filter) filter). Keys the module cannot know are null.
+  returned: always
+  type: dict
+  contains:
+    custom_location:
+      description: The resource ID of the custom location (the O(custom_location) option's, else the existing
+        instance's); direct mode only.
+      type: str
+    cluster:
+      description: The connected cluster the custom location is on (its C(hostResourceId)); direct mode only.
+      type: str
+    custom_location_namespace:
+      description: The namespace the custom location maps to; direct mode only.
+      type: str
+    server:
+      description: The Kubernetes API URL the kubeconfig reaches; null without a kubeconfig.
+      type: str
+    namespace:
+      description: The namespace of the site's Arc data controller on that Kubernetes API; null without a kubeconfig.
+      type: str
 data_controller:
   description: Whether the namespace's Arc data controller would accept the collection's writes.
   returned: always
@@ -91,14 +114,14 @@ data_controller:
   contains:
     usable:
       description: True when it exists and is in indirect connection mode; in direct mode, when the Azure options
-        reach the site's subscription and resource group.
+        reach the site's subscription and resource group and the O(custom_location), when given, exists.
       type: bool
     problem:
       description: Why not, naming the site and the namespace; null when usable.
       type: str
 """
 
-from ansible_collections.arcdata.sqlmi.plugins.module_utils import handover_tag, instance_summary
+from ansible_collections.arcdata.sqlmi.plugins.module_utils import handover_tag, instance_summary, site_placement
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arc_module import ArcModule
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_failover_groups import ArmFailoverGroups
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.arm_instances import ArmInstances
@@ -106,6 +129,7 @@ from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import s
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.dag_summary import summarize_arm
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.errors import InvalidInput
 from ansible_collections.arcdata.sqlmi.plugins.module_utils.resources import DAG_KIND_ARGS, SQL_MANAGED_INSTANCE
+from ansible_collections.arcdata.sqlmi.plugins.module_utils.sqlmi_arm import custom_location_of
 
 
 def run(arc):
@@ -125,7 +149,7 @@ def run_indirect(arc, verdict):
     params = arc.params
     obj = arc.resources(SQL_MANAGED_INSTANCE, name=params["instance"]).get(params["instance"])
     result = {"changed": False, "instance": instance_summary.summarize(obj) if obj else None, "dag": None,
-              "data_controller": verdict}
+              "data_controller": verdict, "placement": kubernetes_placement(arc)}
     if params["dag_resource"]:
         layout, dags = arc.dag_resources(params["api_kind"], params["api_version"], params["dag_resource"])
         dag = dags.get(params["dag_resource"])
@@ -141,11 +165,16 @@ def run_direct(arc):
         site.check_scope()
     except InvalidInput as exc:
         return {"changed": False, "instance": None, "dag": None, "connection_mode": "direct",
-                "data_controller": {"usable": False, "problem": exc.message}}
+                "data_controller": {"usable": False, "problem": exc.message}, "placement": kubernetes_placement(arc)}
     instances = ArmInstances(site)
     obj = instances.get(params["instance"])
     result = {"changed": False, "instance": instance_summary.summarize(obj) if obj else None, "dag": None,
               "connection_mode": "direct", "data_controller": {"usable": True, "problem": None}}
+    try:
+        result["placement"] = direct_placement(arc, instances.last_resource)
+    except InvalidInput as exc:  # a custom_location that does not exist: the writing modules would refuse it
+        result.update(data_controller={"usable": False, "problem": exc.message},
+                      placement=kubernetes_placement(arc))
     if params["dag_resource"]:
         dags = ArmFailoverGroups(site.arc_data, params["instance"], site.label)
         dag = dags.get(params["dag_resource"]) if obj else None
@@ -153,6 +182,27 @@ def run_direct(arc):
                       dag=summarize_arm(dag, dags.resource_id(params["dag_resource"]),
                                         tag_record=handover_tag.read(instances.last_resource)) if dag else None)
     return result
+
+
+def kubernetes_placement(arc):
+    """Where the kubeconfig puts the site (its API server and namespace); nothing of it without a kubeconfig."""
+    site = arc.current_site
+    if site is None:
+        return site_placement.placement()
+    return site_placement.placement(server=site.client.configuration.host, namespace=site.namespace)
+
+
+def direct_placement(arc, instance_resource):
+    """The custom_location option's custom location, else the existing instance's; with the kubeconfig's place
+    too when one is given."""
+    site = arc.direct_site
+    if arc.params.get("custom_location"):
+        custom_location = site.custom_location()
+    else:
+        resource_id = custom_location_of(instance_resource)
+        custom_location = site.custom_location_by_id(resource_id) if resource_id else None
+    kubernetes = kubernetes_placement(arc)
+    return site_placement.placement(custom_location, kubernetes["server"], kubernetes["namespace"])
 
 
 def data_controller_verdict(arc):

@@ -261,6 +261,11 @@ def configure(workdir, extra_vars, playbook=CONFIGURE):
     return process, calls
 
 
+# AWX's built-in credential type for Azure Resource Manager: its name, and the input IDs it injects as AZURE_*
+AZURE_CREDENTIAL_TYPE = "Microsoft Azure Resource Manager"
+AZURE_CREDENTIAL_INPUTS = {"subscription", "client", "secret", "tenant", "username", "password", "cloud_environment"}
+
+
 class Awx:
     """The objects one configure() run created, and jobs launched from them."""
 
@@ -268,7 +273,10 @@ class Awx:
         self.calls = calls
         self.workdir = Path(workdir)
         self.credential_type = self.one("credential_type")
-        self.credential = self.one("credential")
+        credentials = [c["args"] for c in self.of("credential")]
+        # the sites credential (the collection's own type) and, for direct mode, the built-in Azure one
+        self.credential = next((c for c in credentials if c["credential_type"] == self.credential_type["name"]), None)
+        self.azure_credential = next((c for c in credentials if c["credential_type"] == AZURE_CREDENTIAL_TYPE), None)
         self.templates = dict((c["args"]["name"], c["args"]) for c in self.of("job_template"))
         self.job_id = 100
 

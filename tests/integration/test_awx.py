@@ -12,8 +12,8 @@ import yaml
 
 from sandbox.layout import REPO_ROOT
 
-from .awx_emulation import (CONFIGURE, PROJECT_DIR, Awx, LaunchRefused, configure, credential_type_errors,
-                            load_vars, survey_errors, survey_extra_vars, template_variables)
+from .awx_emulation import (AZURE_CREDENTIAL_INPUTS, AZURE_CREDENTIAL_TYPE, CONFIGURE, PROJECT_DIR, Awx,
+                            LaunchRefused, configure, credential_type_errors, load_vars, survey_errors, survey_extra_vars, template_variables)
 from .conftest import HOSTS
 from .dr_playbooks import (PlaybookPairs, audit_marks, collection_since, collection_writes_since, connected,
                            dag_object, failed_messages, instance_object, roles)
@@ -42,10 +42,16 @@ def _configured(tmp_path, pairs=None, **extra):
     return process, Awx(calls, tmp_path)
 
 
+AZURE_SECRET_MARK = "azure-client-secret-that-must-not-be-shown"
+AZURE_PRINCIPAL = {"subscription": "00000000-0000-0000-0000-000000000001", "client": "11111111-1111-1111-1111-111111111111",
+                   "secret": AZURE_SECRET_MARK, "tenant": "22222222-2222-2222-2222-222222222222"}
+
+
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
-    """configure_awx.yml with its own example data (vars/)."""
-    return _configured(tmp_path_factory.mktemp("awx-example"))
+    """configure_awx.yml with its own example data (vars/) and an Azure service principal (direct mode), so that
+    every task runs."""
+    return _configured(tmp_path_factory.mktemp("awx-example"), arc_awx_azure=AZURE_PRINCIPAL)
 
 
 def _awx_tasks():
@@ -68,10 +74,29 @@ def test_configure_awx_passes_the_argument_specs_of_awx_awx(example):
                   ("execution_environment", "credential_type", "credential", "project", "inventory", "host", "group",
                    "job_template"))
     # the example: one pair of two hosts; groups: the pair, arc_dr_pairs and the two sites
-    assert counts == {"execution_environment": 1, "credential_type": 1, "credential": 1, "project": 1, "inventory": 1,
+    assert counts == {"execution_environment": 1, "credential_type": 1, "credential": 2, "project": 1, "inventory": 1,
                       "host": 2, "group": 4, "job_template": 5}
     assert SECRET_MARK in json.dumps(awx.credential["inputs"])
-    assert SECRET_MARK not in process.stdout + process.stderr, "the credential's inputs were shown (no_log)"
+    for mark in (SECRET_MARK, AZURE_SECRET_MARK):
+        assert mark not in process.stdout + process.stderr, "a credential's inputs were shown (no_log)"
+
+
+def test_the_azure_principal_is_a_built_in_azure_credential_on_every_job_template(example):
+    _process, awx = example
+    azure = awx.azure_credential
+    assert azure is not None and azure["credential_type"] == AZURE_CREDENTIAL_TYPE
+    assert azure["inputs"] == AZURE_PRINCIPAL and set(azure["inputs"]) <= AZURE_CREDENTIAL_INPUTS
+    for template in awx.templates.values():
+        assert template["credentials"] == [awx.credential["name"], azure["name"]], template["name"]
+
+
+def test_without_an_azure_principal_the_job_templates_carry_the_sites_credential_only(tmp_path):
+    process, awx = _configured(tmp_path)
+    assert awx.azure_credential is None
+    assert [c["task"] for c in awx.calls if c["action"] == "awx.awx.credential"] == ["Create the credential of both sites"]
+    for template in awx.templates.values():
+        assert template["credentials"] == [awx.credential["name"]], template["name"]
+    assert process.returncode == 0
 
 
 def test_the_stand_in_refuses_what_awx_awx_would_refuse(tmp_path):
@@ -132,7 +157,7 @@ def test_the_job_templates_and_their_surveys_are_ones_awx_accepts(example):
     for template in awx.templates.values():
         name = template["name"]
         assert survey_errors(template["survey_spec"]) == [], name
-        assert template["survey_enabled"] and template["credentials"] == [awx.credential["name"]], name
+        assert template["survey_enabled"] and awx.credential["name"] in template["credentials"], name
         assert template["inventory"] == awx.one("inventory")["name"] and template["project"] == awx.one("project")["name"]
         assert template["execution_environment"] == awx.one("execution_environment")["name"]
         # extra vars only from the survey, whole pairs only, a Check job on request, one job at a time

@@ -5,9 +5,9 @@ the value given and what to do.
 
 A custom location of the other site is refused when named as the sandbox names them (a name: it is looked up in
 the site's resource group, where the other site's does not exist). Given as the other site's full resource ID, it
-exists, and on a pair that does not exist yet nothing in Resource Manager ties a custom location to a site (no
-instance of the site holds one yet): dr_setup would create the site's instance on the other site's cluster. That
-case is documented here as not detected (see the report of the direct-hygiene branch), not tested as refused.
+exists, and nothing in Resource Manager ties a custom location to an inventory host: the pair is refused because its
+two sites would then be one place (one custom location, the `distinct` check of the preflight). Both sites given
+each other's custom location by ID is two places still, and is not detected.
 
 A principal without rights: Resource Manager offers no dry run of a write, but it lists what a caller may do in a
 resource group; the reader's first write fails before it is sent, naming the action it lacks."""
@@ -51,6 +51,16 @@ def _swap_custom_locations(pair):
     return primary["arc_azure_custom_location"]
 
 
+def _other_sites_custom_location_by_id(pair):
+    """The primary given the secondary's custom location as a full resource ID."""
+    secondary = pair.connection["secondary"]
+    resource_id = ("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ExtendedLocation/customLocations/%s" % (
+        secondary["arc_azure_subscription_id"], secondary["arc_azure_resource_group"],
+        secondary["arc_azure_custom_location"]))
+    pair.connection["primary"]["arc_azure_custom_location"] = resource_id
+    return secondary["arc_azure_custom_location"]
+
+
 def _drop_secret(pair):
     for site in pair.connection.values():
         site.pop("arc_azure_secret")
@@ -81,6 +91,9 @@ CASES = [
      ["resource_group", "'{value}'", "az group list"]),
     ("custom-location-of-the-other-site", lambda sites: _swap_custom_locations,
      ["custom_location", "'{value}'", "does not exist", "az customlocation list"]),
+    ("custom-location-of-the-other-site-by-id", lambda sites: _other_sites_custom_location_by_id,
+     ["are both given custom location", "customLocations/{value}", "arc_azure_custom_location",
+      "az customlocation list"]),
     ("missing-secret", lambda sites: _drop_secret, ["secret missing", "client_id, secret and tenant", "set secret"]),
     ("reader-principal", _reader, ["Microsoft.AzureArcData/sqlManagedInstances/write", "{value}",
                                    "extensions/azure/arcdata-sqlmi-role.json"]),

@@ -68,6 +68,11 @@ def _group_spec(**options):
     return mutate
 
 
+def _secondary_on_the_primary_site(pair, bad):
+    """The secondary's kubeconfig, context and namespace copied from the primary: one site twice."""
+    pair.host_vars["secondary"].update(pair.connection["primary"])
+
+
 def _parity_fragments(label, option, theirs):
     """What a parity case's message says: the secondary asks for `theirs` where the primary asks for the pair's
     spec."""
@@ -136,6 +141,10 @@ FRESH_CASES = [
     ("unknown-context", _on_secondary(arc_context="arc-nowhere"),
      lambda p, b: [_site_label(p, "secondary"), "kubeconfig context 'arc-nowhere'",
                    "there is no context 'arc-nowhere'", "its contexts are"], []),
+    ("both-sites-one-kubeconfig", _secondary_on_the_primary_site,
+     lambda p, b: ["site %s and site %s both reach namespace %s of the Kubernetes API" % (
+         p.hosts["primary"], p.hosts["secondary"], p.connection["primary"]["arc_namespace"]),
+         "the two sites of a DR pair must be on different clusters", "arc_kubeconfig and arc_context"], []),
     # with the admin's context: the sandbox's operator credential may not even read another namespace
     ("namespace-without-data-controller", _on_secondary(arc_namespace="default", arc_context="@admin-context"),
      lambda p, b: [_site_label(p, "secondary"), "no Arc data controller in namespace 'default'",
