@@ -8,8 +8,8 @@ for a change), the custom resource an ARM resource carries, and which of arc_dag
 ARM maps `properties.spec` onto the CR's spec, and the CR's metadata, spec and status come back as
 `properties.metadata`, `properties.spec` and `properties.status` (direct-mode.md §5). So dag_spec's FailoverGroup
 layout reads the ARM spec unchanged, and conditions.py reads the status. Two fields are not in the spec: this side's
-instance is the ARM parent, and the partner is `partnerManagedInstanceId`; the service fills sourceMI and partnerMI
-(and, per the emulator's switch, sharedName, the partner's URL and certificate) from them.
+instance is the ARM parent, and the partner is `partnerManagedInstanceId`; a creation also sends them as sourceMI and
+partnerMI, with the shared name and the partner's URL and certificate, rather than count on the service to fill them.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,8 +23,12 @@ from .arm_resources import parse_resource_id
 
 LAYOUT = "FailoverGroup"
 DEFAULT_SYNC_MODE = "async"
-# the arc_dag fields a creation sends in properties.spec: the instances are named by the URL and the partner's ID
-SENT_FIELDS = ("dag_name", "remote_mirroring_url", "remote_mirroring_cert", "sync_mode", "role")
+# the arc_dag fields a creation sends in properties.spec. The instances are named by the URL and the partner's ID
+# too, but whether the service fills sourceMI, partnerMI, the shared name and the partner's URL and certificate from
+# them is not documented (direct-mode.md §4): every field the collection knows is sent, so that the custom resource
+# is whole whichever way the service behaves.
+SENT_FIELDS = ("dag_name", "local_instance", "remote_instance", "remote_mirroring_url", "remote_mirroring_cert",
+               "sync_mode", "role")
 
 
 def properties(resource):
@@ -61,9 +65,9 @@ def custom_resource(resource, instance=None):
 
 
 def creation_body(partner_id, wanted):
-    """The PUT body creating one side: the partner instance's ID and the spec fields given (role, sync mode, which
-    defaults to async as `az` sends it, and the shared name, partner URL and certificate when given; the service
-    fills those it is not sent)."""
+    """The PUT body creating one side: the partner instance's ID and the spec fields given (both instances, role,
+    sync mode, which defaults to async as `az` sends it, and the shared name, partner URL and certificate when
+    given)."""
     fields = dict((key, wanted.get(key)) for key in SENT_FIELDS)
     fields["sync_mode"] = fields["sync_mode"] or DEFAULT_SYNC_MODE
     return {"properties": {"partnerManagedInstanceId": partner_id, "spec": dag_spec.to_spec(fields, LAYOUT)}}

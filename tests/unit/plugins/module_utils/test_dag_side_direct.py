@@ -128,7 +128,8 @@ def test_a_creation_is_one_put_naming_the_partner_and_waits_for_the_applied_stat
     ((verb, resource_id, body),) = arm.writes
     assert verb == "PUT" and resource_id.endswith("/sqlManagedInstances/sqlpr/failoverGroups/fog1")
     assert body == {"properties": {"partnerManagedInstanceId": instance_id(RG, "sqldr"),
-                                   "spec": {"role": "primary", "partnerSyncMode": "async"}}}
+                                   "spec": {"role": "primary", "partnerSyncMode": "async", "sourceMI": "sqlpr",
+                                            "partnerMI": "sqldr"}}}
     assert result["resource_id"] == resource_id and result["provisioning_state"] == "Succeeded"
 
 

@@ -32,13 +32,14 @@ def arm_failover_group(spec=None, status=None, generation=3, name="fog1"):
                                "replicas": [{"connectedState": "CONNECTED", "synchronizationState": "HEALTHY"}]}}}
 
 
-def test_a_creation_sends_the_partner_the_role_the_sync_mode_and_only_what_is_given():
+def test_a_creation_sends_both_instances_the_role_the_sync_mode_and_only_what_is_given():
     body = failover_group_arm.creation_body(PARTNER, {"role": "primary", "local_instance": "sqlpr",
                                                       "remote_instance": "sqldr", "dag_name": None,
                                                       "remote_mirroring_url": None, "remote_mirroring_cert": None,
                                                       "sync_mode": None})
     assert body == {"properties": {"partnerManagedInstanceId": PARTNER,
-                                   "spec": {"role": "primary", "partnerSyncMode": "async"}}}
+                                   "spec": {"role": "primary", "partnerSyncMode": "async", "sourceMI": "sqlpr",
+                                            "partnerMI": "sqldr"}}}
 
 
 def test_a_creation_sends_the_shared_name_url_and_certificate_when_given():
