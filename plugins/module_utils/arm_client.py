@@ -5,10 +5,11 @@
 
 Built on azure-mgmt-core's ARMPipelineClient: azure-core retries 408, 429 and 5xx answers and connection
 failures (honouring Retry-After), ARM's bearer-token policy gets and refreshes the token from the
-azure-identity credential, and long-running operations are followed with ARMPolling (Azure-AsyncOperation,
-then Location, then the resource's provisioningState) through azure-core's LROPoller. Every failure
-becomes an ApiFailure naming the site (a label the caller gives), the verb, the resource ID, the HTTP
-status, ARM's error code and its message, or a WaitTimeout; the credential's secret never appears in one.
+azure-identity credential (and a fresh credential's when Resource Manager refuses one, arm_token_policy.py),
+and long-running operations are followed with ARMPolling (Azure-AsyncOperation, then Location, then the
+resource's provisioningState) through azure-core's LROPoller. Every failure becomes an ApiFailure naming the
+site (a label the caller gives), the verb, the resource ID, the HTTP status, ARM's error code and its message,
+or a WaitTimeout; the credential's secret never appears in one.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,6 +20,7 @@ import datetime
 import time
 from email.utils import parsedate_to_datetime
 
+from .arm_token_policy import RenewingTokenPolicy
 from .errors import ApiFailure, InvalidInput, WaitTimeout, lacks_azure_permission
 
 try:
@@ -31,7 +33,7 @@ try:
     from azure.core.rest import HttpRequest
     from azure.mgmt.core import ARMPipelineClient
     from azure.mgmt.core.exceptions import ARMErrorFormat
-    from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
+    from azure.mgmt.core.policies import ARMHttpLoggingPolicy
     from azure.mgmt.core.polling.arm_polling import ARMPolling
 except ImportError:  # pragma: no cover - reported by the module with missing_required_lib (azure_libraries.py)
     AzureError = ClientAuthenticationError = HttpResponseError = None
@@ -57,9 +59,10 @@ API_VERSION_REFUSED = ("NoRegisteredProviderFound", "InvalidResourceType", "Inva
 PERMISSION_CODES = ("AuthorizationFailed", "LinkedAuthorizationFailed")
 
 
-def pipeline_policies(credential, scope):
+def pipeline_policies(credential, scope, renew_credential=None):
     """The request pipeline, in azure-core's order: the retry policy wraps the token policy, so that a retried
-    request carries a valid token."""
+    request carries a valid token. `renew_credential` gives a fresh credential when Resource Manager refuses a
+    token (arm_token_policy.py)."""
     return [
         RequestIdPolicy(),
         HeadersPolicy(),
@@ -67,7 +70,7 @@ def pipeline_policies(credential, scope):
         ProxyPolicy(),
         ContentDecodePolicy(),
         RetryPolicy(**RETRY),
-        ARMChallengeAuthenticationPolicy(credential, scope),
+        RenewingTokenPolicy(credential, scope, renew_credential),
         ARMHttpLoggingPolicy(),  # logs only at DEBUG, and redacts headers other than its allow list
     ]
 
@@ -107,7 +110,8 @@ class ArmClient(object):
         self._subscription_id = credentials.subscription_id
         self._server_date = None  # (Resource Manager's Date header, this machine's monotonic clock then)
         self._client = ARMPipelineClient(credentials.cloud.resource_manager,
-                                         policies=pipeline_policies(credentials.credential, credentials.cloud.scope),
+                                         policies=pipeline_policies(credentials.credential, credentials.cloud.scope,
+                                                                    credentials.renew),
                                          transport=transport or _transport(credentials.connection_verify))
 
     # -- reads ---------------------------------------------------------------------------------------

@@ -68,10 +68,12 @@ class CredentialSettings(object):
 class AzureCredentials(object):
     """Everything a Resource Manager client needs: an azure-identity credential, the subscription (None: the
     credential's first subscription, found by the client), the cloud, the TLS verification for azure-core
-    (`connection_verify`), a description of the source without secrets, and the secret values to hide."""
+    (`connection_verify`), a description of the source without secrets, the secret values to hide, and how to
+    build a fresh credential (`renew`)."""
 
-    def __init__(self, credential, subscription_id, cloud, source, connection_verify, secrets):
+    def __init__(self, credential, subscription_id, cloud, source, connection_verify, secrets, renew=None):
         self.credential = credential
+        self.renew = renew  # a new credential of the same source, with an empty token cache
         self.subscription_id = subscription_id
         self.cloud = cloud
         self.source = source
@@ -99,8 +101,11 @@ def azure_credentials(params, environ=None, credentials_file=CREDENTIALS_FILE, r
     if subscription_id is None and settings.kind == "service_principal":
         raise InvalidInput("no Azure subscription: %s gives none; set subscription_id (or AZURE_SUBSCRIPTION_ID)" %
                            settings.origin, option="subscription_id")
-    return AzureCredentials(build_credential(settings, cloud, verify), subscription_id, cloud, describe(settings),
-                            verify, [settings.get("secret")] if settings.get("secret") else [])
+
+    def renew():
+        return build_credential(settings, cloud, verify)
+    return AzureCredentials(renew(), subscription_id, cloud, describe(settings), verify,
+                            [settings.get("secret")] if settings.get("secret") else [], renew)
 
 
 def find_settings(params, environ, credentials_file, run_az):

@@ -102,15 +102,16 @@ class RecordingTransport(RequestsTransport):
 class FakeCredential(object):
     """An azure-identity credential's get_token: a fixed token, or the error it was given."""
 
-    def __init__(self, error=None):
+    def __init__(self, error=None, token=TOKEN):
         self.error = error
+        self.token = token
         self.scopes = []
 
     def get_token(self, *scopes, **kwargs):
         self.scopes.append(scopes)
         if self.error is not None:
             raise self.error
-        return AccessToken(TOKEN, int(time.time()) + 3600)
+        return AccessToken(self.token, int(time.time()) + 3600)
 
 
 class ArmBench(object):
@@ -126,9 +127,13 @@ class ArmBench(object):
     def failing_credential(error):
         return FakeCredential(error)
 
-    def client(self, credential=None, subscription_id="sub-1", site="site dr (Azure)", poll_interval=1):
+    @staticmethod
+    def credential_with(token):
+        return FakeCredential(token=token)
+
+    def client(self, credential=None, subscription_id="sub-1", site="site dr (Azure)", poll_interval=1, renew=None):
         credentials = AzureCredentials(credential or self.credential, subscription_id, PUBLIC_CLOUDS["AzureCloud"],
-                                       "service principal app-1 (from the environment)", True, [SECRET])
+                                       "service principal app-1 (from the environment)", True, [SECRET], renew)
         return ArmClient(credentials, site=site, transport=self.transport, poll_interval=poll_interval)
 
 
