@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from operator import itemgetter
+
 
 def placement(custom_location=None, server=None, namespace=None):
     """A site's placement. `custom_location` is the custom location resource as Resource Manager returns it (or
@@ -32,8 +34,8 @@ def _same(left, right):
 
 def shared_place_problems(first, second):
     """One message per way two sites' placements (`(label, placement)` pairs) are one place; empty when they are
-    apart or too little is known to tell."""
-    (first_label, mine), (second_label, theirs) = first, second
+    apart or too little is known to tell. The sites are named in alphabetical order, whatever order they come in."""
+    (first_label, mine), (second_label, theirs) = sorted([first, second], key=itemgetter(0))
     mine, theirs = mine or {}, theirs or {}
     both = "%s and %s" % (first_label, second_label)
     found = []
