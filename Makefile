@@ -23,12 +23,13 @@ PYTEST        := $(BIN)/python -m pytest
 PARALLEL      := -n 2 --dist loadfile
 export PATH   := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv venv-core216 test demo bench bench-smoke sanity sanity-core219 sanity-core216 lint units sandbox-tests integration fault-matrix molecule build-tree pip-bootstrap \
+.PHONY: help venv venv-core216 test demo bench bench-smoke sanity sanity-core219 sanity-core216 lint units sandbox-tests integration fault-matrix molecule molecule-slice test-extended build-tree pip-bootstrap \
         vendor-collections clean constraints constraints-core216
 
 help:
 	@echo "make demo   start the two-site sandbox and run the DR drill"
 	@echo "make test   ansible-test sanity, ansible-lint, unit, sandbox and integration tests (what CI runs)"
+	@echo "make test-extended  the variants make test leaves out (other profiles, transports) and every molecule scenario"
 	@echo "make bench  measure wait latency, requests, task cost, failover overhead, fleet scale (bench/results/)"
 	@echo "make fault-matrix  every cell of the fault matrix (make test runs a slice); rewrites docs/reliability.md"
 
@@ -55,7 +56,7 @@ $(GET_PIP) $(GET_PIP_216): | devtools/get_pip_standin.py
 build-tree: venv
 	$(BIN)/python devtools/sync_build_tree.py . $(COLLECTION)
 
-test: sanity lint units sandbox-tests integration molecule bench-smoke
+test: sanity lint units sandbox-tests integration molecule-slice bench-smoke
 
 # Sanity per declared ansible-core, as collections do in CI: the newest (2.19) and the oldest (2.16), each with
 # its own tests/sanity/ignore-<version>.txt (none is needed: the goal is no ignores).
@@ -76,13 +77,23 @@ lint: build-tree vendor-collections
 units: build-tree
 	PYTHONPATH=$(CURDIR)/build $(PYTEST) tests/unit
 
+# make test runs every test but the variants marked `extended` (other behaviour profiles, transports and kubeconfig
+# kinds of scenarios it runs once); make test-extended runs those, and every molecule scenario.
+TIER := -m "not extended"
+
 sandbox-tests: venv
-	$(PYTEST) $(PARALLEL) tests/sandbox
+	$(PYTEST) $(PARALLEL) $(TIER) tests/sandbox
 
 # awx.awx (vendored) is what test_awx.py checks extensions/awx against. test_playbooks_core216.py runs the DR
 # drill with ansible-core 2.16's ansible-playbook ($(VENV_216)); the others run 2.19 (this virtualenv).
 integration: build-tree vendor-collections venv-core216
-	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) $(PARALLEL) tests/integration
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) $(PARALLEL) $(TIER) tests/integration
+
+# The variants make test leaves out, and every molecule scenario (about 15 minutes).
+test-extended: build-tree vendor-collections venv-core216
+	$(PYTEST) $(PARALLEL) -m extended tests/sandbox
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) $(PARALLEL) -m extended tests/integration
+	$(MAKE) molecule
 
 # Every cell of the fault matrix (tests/integration/test_fault_matrix_*.py), which then rewrites docs/reliability.md;
 # `make integration` runs a fixed slice of it (one cell per playbook, each fault once; see SLICE in fault_matrix.py).
@@ -95,6 +106,10 @@ fault-matrix: build-tree
 # collection root, where molecule finds them and extensions/molecule/config.yml; they use the build tree.
 molecule: build-tree
 	molecule test --all
+
+# make test runs the set-up scenario (molecule's converge, idempotence and verify); make molecule runs them all.
+molecule-slice: build-tree
+	molecule test -s dr_setup
 
 demo: build-tree
 	$(BIN)/python -m sandbox.demo $(if $(MODE),--mode $(MODE)) $(if $(BEHAVIOUR),--behaviour $(BEHAVIOUR))

@@ -11,6 +11,8 @@ from tests.sandbox.conftest import run_cli
 from .conftest import ARC_GROUP, HOSTS, Ansible, own_sandbox
 from .dr_playbooks import PlaybookPairs, failed_messages, instance_object
 
+# a variant of the direct-mode drill (the other reading of Resource Manager): make test-extended runs it
+pytestmark = pytest.mark.extended
 RUN_BOUND = 240
 SWITCHES = "fill_partner_certificate=false,delete_cascades=true"
 

@@ -16,6 +16,8 @@ from tests.sandbox.conftest import SandboxHandle, run_cli
 from .conftest import HOSTS, Ansible
 from .dr_playbooks import PlaybookPairs, audit_marks, collection_since, roles
 
+# a variant of the kubeconfig the sites are reached with: make test-extended runs it
+pytestmark = pytest.mark.extended
 TOKEN_SECONDS = 5
 # as the integration suite's timings, except that a new or changed instance takes longer to become Ready than a token
 # lasts: the arc_sqlmi wait's watch outlives the token it was opened with

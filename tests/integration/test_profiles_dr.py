@@ -43,7 +43,10 @@ NO_WRITES = {"primary": [], "secondary": []}
 RUN_BOUND = 240
 
 
-@pytest.fixture(scope="module", params=BEHAVIOURS, ids=["2022", "2025", "mixed"])
+# make test runs the mixed pair (one site of each profile); the pure ones are in make test-extended
+@pytest.fixture(scope="module", params=[pytest.param(BEHAVIOURS[0], marks=pytest.mark.extended),
+                                        pytest.param(BEHAVIOURS[1], marks=pytest.mark.extended), BEHAVIOURS[2]],
+                ids=["2022", "2025", "mixed"])
 def profiled_sites(request, tmp_path_factory):
     with own_sandbox(tmp_path_factory, "sandbox-profile", "--behaviour", request.param) as sites:
         yield sites

@@ -22,8 +22,11 @@ def _summary_rows(output):
 
 # the default profile, a pair whose sites behave as the 2022 dumps and the 2025 model show (docs/emulator.md), and
 # the default profile in direct mode (the playbooks through the sandbox's Azure Resource Manager)
-@pytest.mark.parametrize("mode, behaviour", [(None, None), (None, "primary=observed-2022,secondary=cli-2025"),
-                                             ("direct", None)], ids=["default", "mixed", "direct"])
+# (make test runs the default; the other two are in make test-extended)
+@pytest.mark.parametrize("mode, behaviour", [
+    (None, None),
+    pytest.param(None, "primary=observed-2022,secondary=cli-2025", marks=pytest.mark.extended),
+    pytest.param("direct", None, marks=pytest.mark.extended)], ids=["default", "mixed", "direct"])
 def test_the_demo_runs_the_whole_drill_and_loses_nothing_in_planned_failovers(tmp_path, mode, behaviour):
     runtime_dir = tmp_path / "demo-runtime"
     env = dict(os.environ, ARC_SANDBOX_DIR=str(runtime_dir), ARC_SANDBOX_API_PORT="0")
