@@ -5,7 +5,7 @@ import os
 import sys
 import urllib.error
 
-from . import inventory, kubeconfig
+from . import fault_presets, inventory, kubeconfig
 from .control import Sandbox
 from .controller.behaviour import DEFAULT as DEFAULT_BEHAVIOUR, PROFILES as BEHAVIOURS
 from .exec_credential import EXEC_INFO_VARIABLE, ExecCredentialError, exec_credential
@@ -35,8 +35,10 @@ def _print_status(report):
 
 
 def _fault_rule(args):
-    rule = {"verb": args.verb, "resource": args.resource}
-    for key in ("code", "rate", "retry_after", "latency_ms", "drop", "count", "namespace", "user_agent"):
+    rule = dict(fault_presets.PRESETS[args.preset]) if args.preset else {}
+    rule.update(verb=args.verb or rule.get("verb", "*"), resource=args.resource or rule.get("resource", "*"))
+    for key in ("code", "rate", "retry_after", "latency_ms", "latency_jitter_ms", "drop", "count", "namespace",
+                "user_agent", "watch"):
         value = getattr(args, key)
         if value is not None:
             rule[key] = value
@@ -147,6 +149,9 @@ def run(args):
         ops = SiteOps(sandbox.files[args.site], site)
         rules = ops.clear_faults() if args.clear else ops.set_faults(ops.faults() + [_fault_rule(args)])
         print(json.dumps(rules, indent=2))
+    elif args.command == "cut-watches":
+        ops = SiteOps(sandbox.files[args.site], sandbox.sites()[args.site])
+        print(json.dumps(ops.cut_watches(args.user_agent, args.resource), indent=2))
 
 
 def parser():
@@ -210,16 +215,27 @@ def parser():
     fault = commands.add_parser("fault", help="add a fault injection rule to a site's API, or clear them")
     fault.add_argument("--site", required=True, choices=SITE_NAMES)
     fault.add_argument("--clear", action="store_true", help="remove every rule")
-    fault.add_argument("--verb", default="*", help="get, list, watch, create, update, patch, delete or *")
-    fault.add_argument("--resource", default="*", help="plural, optionally with /status, or *")
+    fault.add_argument("--preset", choices=sorted(fault_presets.PRESETS),
+                       help="start from a named rule (%s); the other options override its fields" % "; ".join(
+                           f"{name}: {text}" for name, text in sorted(fault_presets.DESCRIPTIONS.items())))
+    fault.add_argument("--verb", help="get, list, watch, create, update, patch, delete or * (default *)")
+    fault.add_argument("--resource", help="plural, optionally with /status, or * (default *)")
     fault.add_argument("--namespace")
     fault.add_argument("--user-agent", help="only requests whose User-Agent starts with this (e.g. arcdata.sqlmi/)")
     fault.add_argument("--code", type=int, help="answer with this status code (429, 500, 503, ...)")
     fault.add_argument("--rate", type=float, help="fraction of matching requests affected (default 1)")
     fault.add_argument("--retry-after", type=int, help="Retry-After seconds for 429/503")
     fault.add_argument("--latency-ms", type=float, help="added latency")
+    fault.add_argument("--latency-jitter-ms", type=float,
+                       help="a random extra latency between 0 and this, drawn per request")
+    fault.add_argument("--watch", choices=("expire",),
+                       help="expire: answer 410 Gone (Expired) to matching watches resumed from a resourceVersion")
     fault.add_argument("--drop", choices=("before", "after"), help="cut the connection before or after processing")
     fault.add_argument("--count", type=int, help="stop after this many faults")
+    cut = commands.add_parser("cut-watches", help="reset every open watch of a site's API now")
+    cut.add_argument("--site", required=True, choices=SITE_NAMES)
+    cut.add_argument("--user-agent", help="only watches of clients whose User-Agent starts with this")
+    cut.add_argument("--resource", help="only watches of this resource (plural)")
     return top
 
 

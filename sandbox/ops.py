@@ -26,3 +26,11 @@ class SiteOps:
 
     def faults(self):
         return self._call("GET", "faults")["rules"]
+
+    def cut_watches(self, user_agent=None, resource=None):
+        """Reset every open watch now (of clients whose User-Agent starts with `user_agent`, of `resource`, if
+        given); returns the watches cut (resource, namespace, user_agent)."""
+        return self._call("POST", "watches/cut", {"user_agent": user_agent or "", "resource": resource or ""})["cut"]
+
+    def open_watches(self):
+        return self._call("GET", "watches")["watches"]
