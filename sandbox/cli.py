@@ -27,6 +27,12 @@ def _print_status(report):
         behaviour = site.get("behaviour") if "controller" in site["components"] else "none (API only)"
         print(f"  {name:<10} {state:<8} {site['api_url']:<28} context {site['context']:<14} "
               f"namespace {site['namespace']:<6} behaviour {behaviour:<13} kubeconfig {site['kubeconfig']}")
+    link = report.get("link") or {}
+    if link.get("flapping"):
+        flapping = link["flapping"]
+        print(f"  link       FLAPPING down {flapping['down']:g} s every {flapping['period']:g} s")
+    elif link.get("partitioned"):
+        print("  link       CUT (partition)")
     azure = report.get("azure")
     if azure:
         state = "running" if azure["running"] else "STOPPED"
@@ -128,6 +134,8 @@ def run(args):
         print(sandbox.partition())
     elif args.command == "heal":
         print(sandbox.heal())
+    elif args.command == "flap":
+        print(sandbox.flap(args.period, args.down, getattr(args, "for")))
     elif args.command == "inventory":
         if direct.enabled():
             inventory.write(args.output, sandbox.sites(), sandbox.files, sandbox.admin_password(), args.pairs,
@@ -191,7 +199,12 @@ def parser():
         command = commands.add_parser(name, help=text)
         command.add_argument("--site", required=True, choices=SITE_NAMES)
     commands.add_parser("partition", help="cut the mirroring link between the sites (both directions)")
-    commands.add_parser("heal", help="restore the mirroring link between the sites")
+    commands.add_parser("heal", help="restore the mirroring link between the sites (and stop it flapping)")
+    flap = commands.add_parser("flap", help="cut and heal the mirroring link over and over, in the background, "
+                                            "until `heal` or --for seconds")
+    flap.add_argument("--period", type=float, required=True, help="seconds from one cut to the next")
+    flap.add_argument("--down", type=float, required=True, help="seconds the link stays cut each time")
+    flap.add_argument("--for", type=float, help="seconds to flap (default: until `heal`)")
     fleet = commands.add_parser("inventory", help="write an inventory of N DR pairs on the two sites (a fleet)")
     fleet.add_argument("--pairs", type=int, required=True, help="number of DR pairs")
     fleet.add_argument("--output", required=True, help="inventory file to write (mode 0600)")

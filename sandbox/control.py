@@ -5,8 +5,10 @@ import secrets
 import shutil
 import socket
 from pathlib import Path
+from types import SimpleNamespace
 
-from . import inventory, kubeconfig, pki, supervisor
+from . import flapper, inventory, kubeconfig, pki, supervisor
+from .fault_notes import site_note
 from .layout import (CREDENTIALS, DEFAULT_ADDRESSES, DEFAULT_API_PORT, DEFAULT_NAMESPACE, PROFILES, SITE_NAMES,
                      SiteConfig, site_files, write_private)
 from .apiserver.signed_tokens import ensure_signing_key
@@ -111,6 +113,7 @@ class Sandbox:
         """Stop every process the sandbox started; remove its runtime directory unless asked to keep it."""
         if not self.runtime_dir.exists():
             return
+        self.stop_flapping()
         for files in self.files.values():
             for component in reversed(COMPONENTS):
                 supervisor.stop(files, component)
@@ -124,12 +127,45 @@ class Sandbox:
 
     def partition(self):
         self.sites()
+        self.stop_flapping()
         self.partition_flag.touch()
+        flapper.note_both(self.runtime_dir, {"link": "cut"})
         return "mirroring link between the sites cut (both directions)"
 
     def heal(self):
+        """Restore the link, and stop it flapping."""
+        self.stop_flapping()
         self.partition_flag.unlink(missing_ok=True)
+        flapper.note_both(self.runtime_dir, {"link": "healed"})
         return "mirroring link between the sites restored"
+
+    def flap(self, period, down, duration=None):
+        """Cut the link for `down` seconds every `period` seconds, for `duration` seconds (until `heal` when
+        None), in a process of the sandbox's own (sandbox/flapper.py)."""
+        self.sites()
+        try:
+            schedule = flapper.check_schedule(period, down, duration)
+        except ValueError as exc:
+            raise SandboxError(str(exc)) from None
+        self.stop_flapping()
+        files = flapper.FlapperFiles(self.runtime_dir)
+        files.schedule.write_text(json.dumps(schedule) + "\n")
+        supervisor.start(files, flapper.COMPONENT)
+        supervisor.wait_component_ready(files, SimpleNamespace(name="link"), flapper.COMPONENT)
+        until = f"for {duration:g} s" if duration else "until `heal`"
+        return f"mirroring link flapping: down {down:g} s every {period:g} s, {until}"
+
+    def flapping(self):
+        """The running flapper's schedule, or None."""
+        files = flapper.FlapperFiles(self.runtime_dir)
+        if not supervisor.running_pid(files, flapper.COMPONENT):
+            return None
+        return json.loads(files.schedule.read_text())
+
+    def stop_flapping(self):
+        files = flapper.FlapperFiles(self.runtime_dir)
+        if files.dir.exists():
+            supervisor.stop(files, flapper.COMPONENT)
 
     def rotate_certificate(self, site_name, instance, valid_days=None):
         """Ask the site's controller for a new mirroring certificate of `instance` (through the API), valid
@@ -178,7 +214,8 @@ class Sandbox:
             return {"runtime_dir": str(self.runtime_dir), "exists": False, "sites": {}}
         report = {"runtime_dir": str(self.runtime_dir), "exists": True,
                   "profile": json.loads(self.config_path.read_text())["profile"],
-                  "inventory": str(self.inventory_path), "sites": {}}
+                  "inventory": str(self.inventory_path), "sites": {},
+                  "link": {"partitioned": self.partition_flag.exists(), "flapping": self.flapping()}}
         for name, site in self.sites().items():
             files = self.files[name]
             pids = {c: supervisor.running_pid(files, c) for c in self.components()}
