@@ -51,6 +51,25 @@ def _fault_rule(args):
     return rule
 
 
+def _arm_fault(ops, args):
+    if args.clear:
+        return ops.clear_faults()
+    rule = {"method": args.method, "resource_type": args.resource_type}
+    if args.hold_lro:
+        rule["lro"] = "hold"
+    for key in ("code", "rate", "count", "retry_after", "hold_seconds"):
+        value = getattr(args, key)
+        if value is not None:
+            rule[key] = value
+    return ops.set_faults(ops.faults() + [rule])
+
+
+def _arm_tokens(ops, args):
+    if args.revoke:
+        return {"revoked_at": ops.revoke_tokens()}
+    return {"lifetime_seconds": ops.set_token_lifetime(args.lifetime)}
+
+
 def _sql(args, endpoint):
     with SqlClient(endpoint) as sql:
         if args.operation == "write":
@@ -157,6 +176,11 @@ def run(args):
         ops = SiteOps(sandbox.files[args.site], site)
         rules = ops.clear_faults() if args.clear else ops.set_faults(ops.faults() + [_fault_rule(args)])
         print(json.dumps(rules, indent=2))
+    elif args.command in ("arm-fault", "arm-tokens"):
+        if not direct.enabled():
+            raise SandboxError(f"{args.command}: the sandbox in {sandbox.runtime_dir} is not in direct mode")
+        print(json.dumps(_arm_fault(direct.ops(), args) if args.command == "arm-fault"
+                         else _arm_tokens(direct.ops(), args), indent=2))
     elif args.command == "cut-watches":
         ops = SiteOps(sandbox.files[args.site], sandbox.sites()[args.site])
         print(json.dumps(ops.cut_watches(args.user_agent, args.resource), indent=2))
@@ -245,11 +269,35 @@ def parser():
                        help="expire: answer 410 Gone (Expired) to matching watches resumed from a resourceVersion")
     fault.add_argument("--drop", choices=("before", "after"), help="cut the connection before or after processing")
     fault.add_argument("--count", type=int, help="stop after this many faults")
+    _arm_parsers(commands)
     cut = commands.add_parser("cut-watches", help="reset every open watch of a site's API now")
     cut.add_argument("--site", required=True, choices=SITE_NAMES)
     cut.add_argument("--user-agent", help="only watches of clients whose User-Agent starts with this")
     cut.add_argument("--resource", help="only watches of this resource (plural)")
     return top
+
+
+def _arm_parsers(commands):
+    """arm-fault and arm-tokens: faults of the sandbox's Azure (direct mode, sandbox/arm/faults.py)."""
+    fault = commands.add_parser("arm-fault", help="direct mode: add a fault rule to the sandbox's ARM, or clear them")
+    fault.add_argument("--clear", action="store_true", help="remove every rule")
+    fault.add_argument("--method", default="*", help="GET, PUT, PATCH, DELETE or * (default %(default)s)")
+    fault.add_argument("--resource-type", default="*",
+                       help="sqlManagedInstances, failoverGroups, operationStatuses, ... or * (default %(default)s)")
+    fault.add_argument("--code", type=int, help="answer with ARM's error for this status (429, 500, 502, 503, 504)")
+    fault.add_argument("--retry-after", type=int, help="Retry-After seconds (429: default 5)")
+    fault.add_argument("--hold-lro", action="store_true",
+                       help="a matching write's long-running operation stays InProgress (the resource Accepted)")
+    fault.add_argument("--hold-seconds", type=float, help="for --hold-lro: this long (default: until --clear)")
+    fault.add_argument("--rate", type=float, help="fraction of matching requests affected (default 1)")
+    fault.add_argument("--count", type=int, help="stop after this many faults")
+    tokens = commands.add_parser("arm-tokens", help="direct mode: revoke the access tokens issued so far, or set "
+                                                    "the lifetime of new ones")
+    action = tokens.add_mutually_exclusive_group(required=True)
+    action.add_argument("--revoke", action="store_true",
+                        help="every token issued so far gets 401 ExpiredAuthenticationToken from now on")
+    action.add_argument("--lifetime", type=_positive_seconds, help="seconds new tokens last")
+    action.add_argument("--default-lifetime", action="store_true", help="new tokens last the configured lifetime")
 
 
 def _exec_parsers(commands):

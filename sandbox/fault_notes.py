@@ -23,7 +23,7 @@ def site_note(files, fault):
                               "duration_ms": 0, "dry_run": False, "user_agent": NOTE_AGENT, "fault": fault})
 
 
-def azure_note(files, fault):
-    """Record `fault` in the sandbox Azure's audit log."""
-    _append(files.audit_log, {"ts": round(time.time(), 6), "method": "FAULT", "path": "", "api_version": None,
-                              "principal": "", "status": 0, "duration_ms": 0, "fault": fault})
+def azure_entry(fault):
+    """The line of the sandbox Azure's audit log that records `fault`."""
+    return {"ts": round(time.time(), 6), "method": "FAULT", "path": "", "api_version": None, "principal": "",
+            "status": 0, "duration_ms": 0, "fault": fault}

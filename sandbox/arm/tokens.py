@@ -1,5 +1,6 @@
 """Access tokens: JWTs signed (HS256) with the sandbox tenant's key, carrying what an Entra token for ARM
 carries (aud, iss, tid, appid, oid, iat, nbf, exp). ARM checks signature, audience and expiry."""
+import datetime
 import secrets
 import time
 
@@ -9,7 +10,21 @@ from ..layout import write_private
 
 
 class InvalidToken(Exception):
-    """The token is missing, malformed, for another audience, or expired (the message says which)."""
+    """The token is missing, malformed, or for another audience (the message says which)."""
+
+
+class ExpiredToken(InvalidToken):
+    """The token's lifetime is over, or it was revoked (its lifetime cut short then): ARM's message says when."""
+
+    def __init__(self, expiry, now):
+        super().__init__(f"The access token expiry UTC time '{_arm_time(expiry)}' is earlier than current UTC time "
+                         f"'{_arm_time(now)}'.")
+
+
+def _arm_time(timestamp):
+    """A time as ARM writes it in this message: 3/9/2024 10:22:01 AM."""
+    moment = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
+    return f"{moment.month}/{moment.day}/{moment.year} {moment.strftime('%I:%M:%S %p').lstrip('0')}"
 
 
 def ensure_signing_key(path):
@@ -23,6 +38,20 @@ class TokenService:
         self._key = key
         self.issuer, self.tenant_id = issuer, tenant_id
         self.audiences = [a.rstrip("/") for a in audiences]
+        # faults: tokens issued before the last revocation are refused as expired at that time; a lifetime set
+        # at run time replaces the configured ones for new tokens
+        self.generation, self.revoked_at = 0, None
+        self.lifetime_override = None
+
+    def revoke_issued(self):
+        """Every token issued so far expires now (ARM answers the next request with one 401
+        ExpiredAuthenticationToken); returns the revocation time."""
+        self.generation += 1
+        self.revoked_at = time.time()
+        return self.revoked_at
+
+    def lifetime(self, configured):
+        return self.lifetime_override or configured
 
     def audience_of_scope(self, scope):
         """The resource a client-credentials `scope` (`<resource>/.default`) names, if ARM is it."""
@@ -36,7 +65,7 @@ class TokenService:
         now = int(time.time())
         claims = {"aud": audience, "iss": self.issuer, "tid": self.tenant_id, "appid": principal.client_id,
                   "oid": principal.object_id, "sub": principal.object_id, "iat": now, "nbf": now,
-                  "exp": now + lifetime}
+                  "exp": now + lifetime, "xms_sandbox_generation": self.generation}
         return jwt.encode(claims, self._key, algorithm="HS256")
 
     def verify(self, token):
@@ -45,9 +74,13 @@ class TokenService:
             claims = jwt.decode(token, self._key, algorithms=["HS256"], options={"verify_aud": False},
                                 issuer=self.issuer)
         except jwt.ExpiredSignatureError:
-            raise InvalidToken("The access token has expired.") from None
+            expired = jwt.decode(token, self._key, algorithms=["HS256"], options={"verify_aud": False,
+                                                                                 "verify_exp": False})
+            raise ExpiredToken(expired["exp"], time.time()) from None
         except jwt.InvalidTokenError:
             raise InvalidToken("The access token is invalid.") from None
+        if claims.get("xms_sandbox_generation", 0) < self.generation:
+            raise ExpiredToken(self.revoked_at, time.time())
         if str(claims.get("aud", "")).rstrip("/") not in self.audiences:
             raise InvalidToken(f"The access token has an invalid audience '{claims.get('aud')}'.")
         return claims

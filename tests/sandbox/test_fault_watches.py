@@ -9,6 +9,8 @@ import time
 import pytest
 import requests
 
+from sandbox.supervisor import SandboxError
+
 from .conftest import run_cli
 
 OURS = "arcdata.sqlmi/1.0.0 (test)"
@@ -106,7 +108,7 @@ def test_expire_rule_answers_410_to_the_next_resumed_watch_only(primary, ops):
 
 
 def test_a_watch_rule_cannot_also_answer_with_a_code(ops):
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(SandboxError) as refused:
         ops.set_faults([{"verb": "watch", "watch": "expire", "code": 503}])
-    assert "400" in str(refused.value)
+    assert "400 a watch rule neither answers with a code nor drops the connection" in str(refused.value)
     assert ops.faults() == []
