@@ -149,6 +149,8 @@ def run(args):
     elif args.command == "start":
         sandbox.start_site(args.site)
         print(f"site {args.site} started")
+    elif args.command == "controller":
+        print(sandbox.controller(args.site, args.action, args.after))
     elif args.command == "partition":
         print(sandbox.partition())
     elif args.command == "heal":
@@ -222,6 +224,14 @@ def parser():
                        ("start", "start a site again with its state")):
         command = commands.add_parser(name, help=text)
         command.add_argument("--site", required=True, choices=SITE_NAMES)
+    controller = commands.add_parser("controller", help="restart, stop, start or kill a site's Arc controller, "
+                                                        "its API server staying up")
+    controller.add_argument("action", choices=("restart", "stop", "start", "kill"),
+                            help="restart: the controller dies now and starts again (--after); stop/start: the same "
+                                 "in two steps; the SQL engines run on (a rescheduled pod). kill: the whole process, "
+                                 "engines included, until `start --site`")
+    controller.add_argument("--site", required=True, choices=SITE_NAMES)
+    controller.add_argument("--after", type=float, help="restart: seconds the controller stays down (default 0)")
     commands.add_parser("partition", help="cut the mirroring link between the sites (both directions)")
     commands.add_parser("heal", help="restore the mirroring link between the sites (and stop it flapping)")
     flap = commands.add_parser("flap", help="cut and heal the mirroring link over and over, in the background, "
