@@ -66,7 +66,7 @@ def _arm_fault(ops, args):
 
 def _arm_tokens(ops, args):
     if args.revoke:
-        return {"revoked_at": ops.revoke_tokens()}
+        return {"revoked_at": ops.revoke_tokens(args.principal)}
     return {"lifetime_seconds": ops.set_token_lifetime(args.lifetime)}
 
 
@@ -308,6 +308,7 @@ def _arm_parsers(commands):
                         help="every token issued so far gets 401 ExpiredAuthenticationToken from now on")
     action.add_argument("--lifetime", type=_positive_seconds, help="seconds new tokens last")
     action.add_argument("--default-lifetime", action="store_true", help="new tokens last the configured lifetime")
+    tokens.add_argument("--principal", help="--revoke: only this principal's tokens (operator, reader, ...)")
 
 
 def _exec_parsers(commands):

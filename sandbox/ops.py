@@ -58,9 +58,10 @@ class AzureOps(_OpsClient):
     def __init__(self, files, base_url):
         super().__init__(base_url, files.ops_token, files.ca_cert)
 
-    def revoke_tokens(self):
-        """Every access token issued so far is refused from now on (401 ExpiredAuthenticationToken)."""
-        return self._call("POST", "tokens/revoke", {})["revoked_at"]
+    def revoke_tokens(self, principal=None):
+        """Every access token issued so far (to the principal named `principal`, or to all) is refused from now on
+        (401 ExpiredAuthenticationToken)."""
+        return self._call("POST", "tokens/revoke", {"principal": principal})["revoked_at"]
 
     def set_token_lifetime(self, seconds):
         """New access tokens last `seconds` (None: the configured lifetimes again)."""

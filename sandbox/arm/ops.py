@@ -46,8 +46,15 @@ async def _faults(request):
 
 
 async def _revoke_tokens(request):
-    revoked_at = request.app["tokens"].revoke_issued()
-    request.app["audit"].note({"tokens": "revoked"})
+    name = (await request.json()).get("principal") if request.can_read_body else None
+    object_id = "*"
+    if name:
+        found = [p for p in request.app["directory"].by_object_id.values() if p.name == name]
+        if not found:
+            raise ValueError(f"no principal named {name!r}")
+        object_id = found[0].object_id
+    revoked_at = request.app["tokens"].revoke_issued(object_id)
+    request.app["audit"].note({"tokens": "revoked", "principal": name or "*"})
     return web.json_response({"revoked_at": revoked_at})
 
 

@@ -38,17 +38,28 @@ class TokenService:
         self._key = key
         self.issuer, self.tenant_id = issuer, tenant_id
         self.audiences = [a.rstrip("/") for a in audiences]
-        # faults: tokens issued before the last revocation are refused as expired at that time; a lifetime set
-        # at run time replaces the configured ones for new tokens
-        self.generation, self.revoked_at = 0, None
+        # faults: each token carries a serial number; a revocation refuses the serials issued so far (of one
+        # principal, by object id, or of all: "*") as expired at that time. A lifetime set at run time replaces
+        # the configured ones for new tokens.
+        self.serial = 0
+        self.revoked = {}  # object id or "*" -> (last serial revoked, when)
         self.lifetime_override = None
 
-    def revoke_issued(self):
-        """Every token issued so far expires now (ARM answers the next request with one 401
-        ExpiredAuthenticationToken); returns the revocation time."""
-        self.generation += 1
-        self.revoked_at = time.time()
-        return self.revoked_at
+    def revoke_issued(self, object_id="*"):
+        """Every token issued so far (to the principal `object_id`, or to all) expires now: ARM answers a request
+        with one 401 ExpiredAuthenticationToken. Returns the revocation time."""
+        revoked_at = time.time()
+        self.revoked[object_id] = (self.serial, revoked_at)
+        return revoked_at
+
+    def _revocation(self, claims):
+        """When the token was revoked, or None."""
+        serial = claims.get("xms_sandbox_serial", 0)
+        for key in ("*", claims.get("oid")):
+            limit, revoked_at = self.revoked.get(key, (0, None))
+            if serial <= limit:
+                return revoked_at
+        return None
 
     def lifetime(self, configured):
         return self.lifetime_override or configured
@@ -63,9 +74,10 @@ class TokenService:
 
     def issue(self, principal, audience, lifetime):
         now = int(time.time())
+        self.serial += 1
         claims = {"aud": audience, "iss": self.issuer, "tid": self.tenant_id, "appid": principal.client_id,
                   "oid": principal.object_id, "sub": principal.object_id, "iat": now, "nbf": now,
-                  "exp": now + lifetime, "xms_sandbox_generation": self.generation}
+                  "exp": now + lifetime, "xms_sandbox_serial": self.serial}
         return jwt.encode(claims, self._key, algorithm="HS256")
 
     def verify(self, token):
@@ -79,8 +91,9 @@ class TokenService:
             raise ExpiredToken(expired["exp"], time.time()) from None
         except jwt.InvalidTokenError:
             raise InvalidToken("The access token is invalid.") from None
-        if claims.get("xms_sandbox_generation", 0) < self.generation:
-            raise ExpiredToken(self.revoked_at, time.time())
+        revoked_at = self._revocation(claims)
+        if revoked_at is not None:
+            raise ExpiredToken(revoked_at, time.time())
         if str(claims.get("aud", "")).rstrip("/") not in self.audiences:
             raise InvalidToken(f"The access token has an invalid audience '{claims.get('aud')}'.")
         return claims

@@ -3,13 +3,11 @@ stops it at once (the request file says whether to start again, and after how lo
 file says whether it runs (the CLI waits on it), and the site's audit log records each stop and start."""
 import asyncio
 import json
-import logging
 import os
 
 from ..fault_notes import site_note
 from . import jsonfile
 
-LOG = logging.getLogger(__name__)
 REQUEST_FILE = "controller-restart.json"
 STATE_FILE = "controller.state"
 
