@@ -75,8 +75,9 @@ def _memory(results):
     lines = ["### Memory", "",
              "PSS of each process, mean of the first cycles against the mean of the last ones (10 each, or half the "
              "cycles of a shorter run); growth is flagged above %d %%. Sandbox processes are sampled after each "
-             "cycle; the control node figure is the peak PSS of the ansible-playbook process tree (with its forks, "
-             "sampled every 0.2 s) in each run." % round(100 * GROWTH_FRACTION), "",
+             "cycle. The control node's figures are per ansible-playbook run: the peak PSS of its process tree (with its "
+             "forks, sampled every 0.2 s, so a short-lived fork may be missed) and the peak RSS of its largest single "
+             "process (the kernel's count, exact)." % round(100 * GROWTH_FRACTION), "",
              "| phase | process | first | last | change | grows |", "|---|---|---|---|---|---|"]
     for phase in ("planned", "forced"):
         figures = memory.get(phase) or {}
@@ -85,7 +86,9 @@ def _memory(results):
             note = " (restarted %d times)" % restarts[kind] if restarts.get(kind) else ""
             lines.append(_memory_row(phase, kind + note, row))
         for kind, row in sorted((figures.get("control_node") or {}).items()):
-            lines.append(_memory_row(phase, "control node: ansible-playbook %s (peak per run)" % kind, row))
+            lines.append(_memory_row(phase, "control node: %s, process tree's peak PSS" % kind, row))
+        for kind, row in sorted((figures.get("control_node_rss") or {}).items()):
+            lines.append(_memory_row(phase, "control node: %s, largest process's peak RSS" % kind, row))
     return lines + [""]
 
 

@@ -28,8 +28,9 @@ def sandbox_cli(runtime_dir, *args, check=True):
 
 @contextlib.contextmanager
 def own_sandbox(runtime_dir):
-    """Both sites with their controllers, in `runtime_dir` (a sandbox left there by an interrupted run is stopped
-    and removed first); stopped whatever happens."""
+    """Both sites with their controllers, in `runtime_dir` (a sandbox left there by an earlier run is stopped and
+    removed first); stopped whatever happens, its state (audit logs, component logs, instance logs) kept for
+    whoever looks into a misbehaviour."""
     runtime_dir = Path(runtime_dir)
     sandbox_cli(runtime_dir, "down", check=False)
     sandbox_cli(runtime_dir, "up", "--api-port", "0", *SANDBOX_TIMINGS)
@@ -37,7 +38,7 @@ def own_sandbox(runtime_dir):
         yield runtime_dir
     finally:
         sandbox_cli(runtime_dir, "heal", check=False)
-        sandbox_cli(runtime_dir, "down", check=False)
+        sandbox_cli(runtime_dir, "down", "--keep-state", check=False)
 
 
 def status(runtime_dir):

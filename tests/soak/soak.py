@@ -66,8 +66,9 @@ class Soak:
 
     @staticmethod
     def transition(run, mode):
-        """The arc_failover result of the run (None when the task did not run to a result)."""
-        found = [e["result"] for e in run.results(SWITCH_TASK % mode)]
+        """The arc_failover result of the run (None when the task did not run to a result); the task runs on one
+        host of the pair and is skipped on the other."""
+        found = [e["result"] for e in run.results(SWITCH_TASK % mode) if e["outcome"] != "skipped"]
         return found[0] if found else None
 
     def note(self, phase, cycle, step, what, logs=None, fatal=False):
@@ -181,7 +182,8 @@ def _memory(soak, results):
         found[phase] = {
             "sandbox": memory.compare([dict((k, v["pss_mb"]) for k, v in s.items()) for s in samples]),
             "restarts": dict((kind, memory.restarts(samples, kind)) for kind in (samples[0] if samples else {})),
-            "control_node": memory.compare([cycle["control_node_peak_pss_mb"] for cycle in results[phase]])}
+            "control_node": memory.compare([cycle["control_node_peak_pss_mb"] for cycle in results[phase]]),
+            "control_node_rss": memory.compare([cycle["control_node_peak_rss_mb"] for cycle in results[phase]])}
     return found
 
 
