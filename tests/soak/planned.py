@@ -47,9 +47,10 @@ def _lost_writes(soak, number, primary, entries):
     writes = [(lsn, key) for outcome, unused, key, lsn in entries if outcome == "acknowledged"]
     missing, error = soak.unreadable(primary, writes)
     if missing:
+        why = " (%s)" % error if error else ""
         soak.note(PHASE, number, "after failover_planned", "%d of %d writes acknowledged in the cycle are not "
-                  "readable on the new primary %s%s, e.g. %s" % (len(missing), len(writes), primary,
-                                                                  " (%s)" % error if error else "", missing[:5]))
+                  "readable on the new primary %s%s, e.g. %s" % (len(missing), len(writes), primary, why,
+                                                                 missing[:5]))
     return {"acknowledged_checked": len(writes), "lost": len(missing), "lost_examples": missing[:5]}
 
 

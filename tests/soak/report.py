@@ -94,8 +94,9 @@ def _memory(results):
 
 def _memory_row(phase, kind, row):
     change = "%+.1f MB (%+.1f %%)" % (row["change_mb"], row["change_pct"] or 0.0)
+    grows = "**yes**" if row["grows"] else "no"
     return "| %s | %s | %.1f MB | %.1f MB | %s | %s |" % (phase, kind, row["first_mean_mb"], row["last_mean_mb"],
-                                                         change, "**yes**" if row["grows"] else "no")
+                                                          change, grows)
 
 
 def _misbehaviours(results):
@@ -104,8 +105,8 @@ def _misbehaviours(results):
         return ["### Misbehaviours", "", "None: every check held in every cycle.", ""]
     lines = ["### Misbehaviours", ""]
     for item in found:
-        lines.append("- %s cycle %s, %s: %s%s" % (item["phase"], item["cycle"], item["step"], item["what"],
-                                                   " (logs: `%s`)" % item["logs"] if item.get("logs") else ""))
+        logs = " (logs: `%s`)" % item["logs"] if item.get("logs") else ""
+        lines.append("- %s cycle %s, %s: %s%s" % (item["phase"], item["cycle"], item["step"], item["what"], logs))
     return lines + [""]
 
 
