@@ -4,6 +4,7 @@ The cycles themselves are in planned.py and forced.py; `run_soak` is the whole r
 import datetime
 import json
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -143,6 +144,7 @@ def run_soak(cycles, forced, output=OUTPUT, rate=RATE, link_cut_seconds=1.0):
 def _planned_phase(soak, cycles, results):
     for number in range(1, cycles + 1):
         results["planned"].append(planned_cycle(soak, number))
+        _progress("planned", number, cycles, soak)
         if _stopped(soak):
             return
     results["planned_all_writes"] = _all_acknowledged_present(soak)
@@ -154,8 +156,14 @@ def _forced_phase(soak, forced, results, link_cut_seconds):
         # which the rejoin must discard (and count); the other cycles lose only what was in flight
         cut = link_cut_seconds if number % 2 == 1 else 0.0
         results["forced"].append(forced_cycle(soak, number, cut))
+        _progress("forced", number, forced, soak)
         if _stopped(soak):
             return
+
+
+def _progress(phase, number, total, soak):
+    print("soak: %s cycle %d of %d done, %d misbehaviours so far" % (phase, number, total, len(soak.misbehaviours)),
+          file=sys.stderr, flush=True)
 
 
 def _all_acknowledged_present(soak):
