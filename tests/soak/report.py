@@ -79,6 +79,7 @@ def _memory(results):
              "forks, sampled every 0.2 s, so a short-lived fork may be missed) and the peak RSS of its largest single "
              "process (the kernel's count, exact)." % round(100 * GROWTH_FRACTION), "",
              "| phase | process | first | last | change | grows |", "|---|---|---|---|---|---|"]
+    lines = lines[:2] + _growth_context(results) + lines[2:]
     for phase in ("planned", "forced"):
         figures = memory.get(phase) or {}
         restarts = figures.get("restarts") or {}
@@ -90,6 +91,26 @@ def _memory(results):
         for kind, row in sorted((figures.get("control_node_rss") or {}).items()):
             lines.append(_memory_row(phase, "control node: %s, largest process's peak RSS" % kind, row))
     return lines + [""]
+
+
+def _growth_context(results):
+    """What the sandbox's memory follows, first cycle to last: the engines hold their whole transaction log, the API
+    servers their latest changes (for watches that resume, up to a bounded window)."""
+    lines = []
+    for phase in ("planned", "forced"):
+        cycles = [c for c in results.get(phase) or [] if c.get("committed_lsn")]
+        if len(cycles) < 2:
+            continue
+        first, last = cycles[0], cycles[-1]
+        lines.append("In the %s phase the primary's log grew from %s to %s records and the API servers' resourceVersion "
+                     "from %s to %s." % (phase, max(filter(None, first["committed_lsn"].values())),
+                                         max(filter(None, last["committed_lsn"].values())),
+                                         _versions(first), _versions(last)))
+    return lines + [""] if lines else []
+
+
+def _versions(cycle):
+    return "/".join(str(v) for unused, v in sorted((cycle.get("api_resource_version") or {}).items()))
 
 
 def _memory_row(phase, kind, row):

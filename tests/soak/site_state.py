@@ -43,6 +43,18 @@ class PairState:
                 found[site] = None
         return found
 
+    def resource_versions(self):
+        """Each site's API resourceVersion now (how many changes its store has taken; None when it does not
+        answer): the API server keeps its latest changes, up to a bounded window, for watches that resume."""
+        found = {}
+        for site in self.sites():
+            try:
+                found[site] = int(client.CoordinationV1Api(self.apis[site]).list_namespaced_lease(
+                    self.namespaces[site], limit=1, _request_timeout=READ_TIMEOUT_SECONDS).metadata.resource_version)
+            except (ApiException, urllib3.exceptions.HTTPError, ValueError, TypeError):
+                found[site] = None
+        return found
+
     def endpoint(self, site):
         """The instance's client endpoint ("ip,port"), remembered once read (a restarted site keeps it)."""
         if site not in self.endpoints:

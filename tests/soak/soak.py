@@ -89,7 +89,11 @@ class Soak:
         engines = dict((site, self.state.engine(site)) for site in self.state.sites())
         return {"roles": roles, "primaries": primaries(roles),
                 "engine_roles": dict((s, (e or {}).get("role")) for s, e in engines.items()),
-                "lock_holders": self.state.lock_holders()}, engines
+                "lock_holders": self.state.lock_holders(),
+                # what the sandbox's memory follows: the engines hold their whole log, the API servers their
+                # latest changes (a bounded window)
+                "committed_lsn": dict((s, (e or {}).get("committed_lsn")) for s, e in engines.items()),
+                "api_resource_version": self.state.resource_versions()}, engines
 
     def unreadable(self, site, writes):
         """The acknowledged writes (lsn, key) that the instance of `site` does not return with that LSN."""

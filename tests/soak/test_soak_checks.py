@@ -84,3 +84,13 @@ def test_the_section_shows_each_phase_the_memory_flags_and_the_misbehaviours():
     assert "| 1 | secondary | 1 s | 3 | null | 2 | 4 | 2 | differs | yes | no |" in section
     assert "| planned | apiserver (primary site) | 40.0 MB | 45.0 MB | +5.0 MB (+12.5 %) | **yes** |" in section
     assert "- forced cycle 1, dr_rejoin: count unknown" in section
+
+
+def test_the_section_says_what_the_sandbox_memory_follows():
+    document = results()
+    second = dict(document["planned"][0], cycle=2)
+    document["planned"][0].update(committed_lsn={OLD: 100, NEW: 90}, api_resource_version={OLD: 10, NEW: 20})
+    second.update(committed_lsn={OLD: 900, NEW: None}, api_resource_version={OLD: 110, NEW: 140})
+    document["planned"].append(second)
+    assert "In the planned phase the primary's log grew from 100 to 900 records and the API servers' " \
+        "resourceVersion from 10/20 to 110/140." in soak_section(document)
