@@ -57,7 +57,7 @@ $(GET_PIP) $(GET_PIP_216): | devtools/get_pip_standin.py
 build-tree: venv
 	$(BIN)/python devtools/sync_build_tree.py . $(COLLECTION)
 
-test: sanity lint units sandbox-tests integration molecule-slice bench-smoke
+test: sanity lint units soak-checks sandbox-tests integration molecule-slice bench-smoke
 
 # Sanity per declared ansible-core, as collections do in CI: the newest (2.19) and the oldest (2.16), each with
 # its own tests/sanity/ignore-<version>.txt (none is needed: the goal is no ignores).
@@ -94,6 +94,7 @@ integration: build-tree vendor-collections venv-core216
 test-extended: build-tree vendor-collections venv-core216
 	$(PYTEST) $(PARALLEL) -m extended tests/sandbox
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build $(PYTEST) $(PARALLEL) -m extended tests/integration
+	PYTHONPATH=$(CURDIR) $(PYTEST) tests/soak/test_soak_quick.py
 	$(MAKE) molecule
 
 # Every cell of the fault matrix (tests/integration/test_fault_matrix_*.py), which then rewrites docs/reliability.md;
@@ -133,7 +134,7 @@ bench-smoke: build-tree vendor-collections
 # The failover soak (tests/soak/): on a sandbox of its own under build/soak/, 100 planned failovers under a continuous
 # write workload, then 20 forced failover + rejoin cycles with the primary site killed; checks after every cycle, PSS
 # of every process; results in build/soak/soak.json and soak.md (exit 1 if a check failed). About 25 minutes.
-.PHONY: soak
+.PHONY: soak soak-checks
 soak: build-tree
 	$(BIN)/python -m tests.soak --cycles 100 --forced 20 --output build/soak
 
@@ -150,3 +151,8 @@ constraints-core216: venv-core216
 clean:
 	-$(BIN)/python -m sandbox down 2>/dev/null
 	rm -rf build $(VENV) .sandbox
+
+# The soak's own checks (its expectations, memory comparison and report), without a sandbox: part of make test;
+# make test-extended runs a short soak (4 planned, 2 forced cycles).
+soak-checks: venv
+	PYTHONPATH=$(CURDIR) $(PYTEST) tests/soak/test_soak_checks.py
