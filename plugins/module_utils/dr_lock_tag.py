@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The DR lock of direct mode without a kubeconfig: the tag `arcdata-sqlmi-dr-lock` of the site's SQL managed
 instance resource, behind the interface of leases.Leases, so that dr_lock.DrLock keeps every rule (holder,
-expiry, renewal, takeover, release) whichever store holds the lock.
+staleness by watching, renewal, takeover, release, the intent) whichever store holds the lock.
 
 The tag holds compact JSON, at most 256 characters: holder (h), purpose (p), duration in seconds (d), acquired
 (a) and renewed (r) as Unix seconds, transitions (t), the intent of the holder's transition (x: id i, mode m,

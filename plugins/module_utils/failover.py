@@ -196,8 +196,8 @@ class Failover(object):
         locks = PairLock(self.params, self.check_mode, self.warn)
         pending = self._timed("read the DR locks", lambda: locks.find(self.handles))
         if pending is not None and pending.intent is not None:
-            outcome, details = self._resume(locks, pending)
-            if pending.intent["mode"] == self.params["mode"] or outcome != "succeeded":
+            outcome, details, failed_before = self._resume(locks, pending)
+            if not failed_before and (pending.intent["mode"] == self.params["mode"] or outcome != "succeeded"):
                 return outcome, details
             sites, pending = self._timed("read both sites", self.read_sites), None
         transition = failover_plan.plan(self.params["mode"], self.params["pair"], sites, self.params.get("confirm"),
@@ -248,7 +248,8 @@ class Failover(object):
     def _resume(self, locks, pending):
         """Finish the transition a killed run left on the lock `pending` (failover_lock.PendingLock): take the lock
         (watching it until it is stale when it is still held), read both sites again, roll the transition forward
-        (resume.py), record it with its own id. Returns (outcome, details)."""
+        (resume.py), record it with its own id. Returns (outcome, details, whether it had ended as failed: then only its
+        record was copied, and the run carries out the transition asked for)."""
         intent = pending.intent
         lock = locks.make(self.handles[pending.site], intent)
         self.result["lock"] = self._timed("take the DR lock", lambda: locks.take(lock), pending.site)
@@ -262,6 +263,11 @@ class Failover(object):
                 self.result.update(from_site=intent["from_site"], to_site=intent["to_site"],
                                    resumed={"transition": intent, "state": left.state,
                                             "roles_done": left.roles_done, "record_on": left.record_on})
+                if left.failed:  # it ended: only its record is copied where it is missing
+                    self.result["record"], finished = self._record(
+                        resume.as_transition(intent, sites), left.record["outcome"], left.record.get("details"),
+                        intent["id"], found=left.record, intent=intent)
+                    return left.record["outcome"], left.state, True
                 kept = left.finished and intent.get("holder") == locks.holder  # kept by keep_lock: released now
                 if not kept:
                     self.warn("finishing the interrupted %s: %s; %s" % (
@@ -277,7 +283,7 @@ class Failover(object):
                     takeover_note(self.result["lock"]["taken_over"]), left.record, intent)
         finally:
             self._release(locks, lock, finished, outcome == "succeeded", pending.site)
-        return outcome, details
+        return outcome, details, False
 
     def _report(self):
         report = dict(self.result, started=self.started_at, finished=handover.now(),

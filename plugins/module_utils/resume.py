@@ -19,7 +19,9 @@ forward, never back, and never with a second switch:
                         it is Secondary                                      await the link, then record
 
 The record goes to every site that answers and lacks the record of this transition (the records carry the
-transition id); when one site has it, that record is copied, else one is made. Two primaries in a planned
+transition id); when one site has it, that record is copied, else one is made. A transition whose record says it
+failed has ended: its record is copied where it is missing, and nothing is rolled forward (the run then carries
+out the transition asked for, as a new one). Two primaries in a planned
 transition, or a site the transition needs that does not answer, stop the roll-forward with a Refusal that says
 what to do.
 """
@@ -44,6 +46,11 @@ class Resumption(object):
         self.record_on, self.record = list(record_on), record
 
     @property
+    def failed(self):
+        """Whether the transition ended as failed (its record says so): it is only recorded, not rolled forward."""
+        return bool(self.record) and self.record.get("outcome") != "succeeded"
+
+    @property
     def roles_done(self):
         return self.transition is None
 
@@ -65,11 +72,14 @@ def decide(intent, sites):
     if old is None or new is None:
         raise _refuse(intent, ["it names sites %s and %s, and this pair's sites are %s" % (
             intent.get("from_site"), intent.get("to_site"), ", ".join(sorted(by_name)))])
+    found = next((r for r in (record_of(s, intent["id"]) for s in (old, new)) if r), None)
+    record_on = [s.name for s in (old, new) if s.reachable and s.dag is not None and record_of(s, intent["id"]) is None]
+    if found and found.get("outcome") != "succeeded":
+        return Resumption(intent, "it ended %s (%s)" % (found.get("outcome"), found.get("details") or "no details"),
+                          None, record_on, found)
     state, transition = {"planned": _planned, "failback": _planned, "forced": _forced,
                          "rejoin": _rejoin}[intent["mode"]](intent, list(sites), old, new)
-    found = [record_of(s, intent["id"]) for s in (old, new)]
-    record_on = [s.name for s in (old, new) if s.reachable and s.dag is not None and record_of(s, intent["id"]) is None]
-    return Resumption(intent, state, transition, record_on, next((r for r in found if r), None))
+    return Resumption(intent, state, transition, record_on, found)
 
 
 def _planned(intent, sites, old, new):

@@ -222,7 +222,7 @@ def run(arc):
 
 
 def lock_store(arc):
-    """(the Leases, or their stand-in over the instance's Azure tag; the clock that judges expiry)."""
+    """(the Leases, or their stand-in over the instance's Azure tag; the clock its times are written with)."""
     if not record_place(arc).tags:
         return arc.leases(), now_utc
     instance = require_instance(arc.params, "without a kubeconfig the DR lock is a tag of the site's SQL managed "

@@ -509,3 +509,16 @@ def test_a_run_killed_after_keep_lock_is_finished_by_another_operator_without_a_
     assert journal.of("role") == [] and result["resumed"]["roles_done"]
     assert result["record"]["transition"] == first["record"]["transition"]
     assert result["lock"]["kept"] is True, "kept again for this run's own licence step"
+
+
+def test_a_failed_transition_whose_record_one_site_missed_is_copied_there_then_a_new_transition_runs(resumable):
+    sites, journal = resumable()
+    intent = dead_runs_lock(sites["ams"], "planned", released=True)
+    failed = put_record(sites["dub"], intent["id"])
+    failed["outcome"] = "failed"
+    sites["dub"].obj["metadata"]["annotations"][handover.ANNOTATION] = json.dumps(failed)
+    result = run("planned")
+    assert journal.of("role") == [("ams", "role", "secondary")], "a new switch, not a roll-forward"
+    records = [e for e in journal.of("record")]
+    assert records[0] == ("ams", "record", "failed"), "the failed record copied first"
+    assert result["record"]["transition"] != intent["id"] and result["record"]["outcome"] == "succeeded"

@@ -182,3 +182,9 @@ def test_intents_unfinished_and_described():
     assert transition_intent.unfinished(fresh) and len(fresh["id"]) == 12
     assert not transition_intent.unfinished(dict(fresh, ended=True)) and not transition_intent.unfinished(None)
     assert transition_intent.describe(fresh).startswith("planned failover of payroll from ams to dub (transition ")
+
+
+def test_a_transition_recorded_as_failed_has_ended_its_record_is_copied_and_nothing_rolled_forward():
+    failed = dict(record(), outcome="failed", details="the handover did not complete")
+    left = resume.decide(intent("planned"), [site("ams", "Primary"), site("dub", "Secondary", record=failed)])
+    assert left.failed and left.roles_done and left.record == failed and left.record_on == ["ams"]
