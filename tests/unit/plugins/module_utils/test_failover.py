@@ -519,6 +519,6 @@ def test_a_failed_transition_whose_record_one_site_missed_is_copied_there_then_a
     sites["dub"].obj["metadata"]["annotations"][handover.ANNOTATION] = json.dumps(failed)
     result = run("planned")
     assert journal.of("role") == [("ams", "role", "secondary")], "a new switch, not a roll-forward"
-    records = [e for e in journal.of("record")]
+    records = journal.of("record")
     assert records[0] == ("ams", "record", "failed"), "the failed record copied first"
     assert result["record"]["transition"] != intent["id"] and result["record"]["outcome"] == "succeeded"
