@@ -5,10 +5,15 @@
 
     1. read both sites at once (a site that does not answer is reported, not fatal: a forced failover needs that)
     2. decide (failover_plan.py): a refusal here has written nothing
-    3. take the DR lock (a Lease on the current primary's site) and keep renewing it until the end
+    3. take the DR lock (failover_lock.py: a Lease on the current primary's site) and keep renewing it until the
+       end; the lock carries the transition's intent (transition_intent.py)
     4. write each role change (dag_side.py: settles, withdraws an abandoned switch, patches, waits by watching),
        while watching the other site at the same time for what the change must bring there
-    5. write the handover record on every site that answers, then release the lock
+    5. write the handover record on every site that answers, then release the lock, marking the intent ended
+
+A lock that a killed run left (held and unchanged for its duration, or released with a transition that did not
+end) is taken over first, and that run's transition is finished (resume.py decides what is left) before anything
+else; when it was of the mode asked for, that is the whole run.
 
 Each step is timed; the result carries both sites' roles before and after and what their controllers said.
 """
@@ -17,16 +22,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import connection, dag_status, dag_summary, failover_plan, handover
+from . import connection, dag_status, dag_summary, failover_plan, handover, resume, transition_intent
+from .failover_lock import PairLock, takeover_note
 from .failover_site import kubernetes_site, open_pair_site
 from .discarded_log import DiscardedLog, describe as describe_discarded
 from .conditions import dag_role_for_its_generation, dag_synchronized_for_its_generation
-from .dr_lock import DrLock, LockHeld
 from .errors import ArcError, InvalidInput
 from .pair_sites import PairSite, link_unknown
 from .retry import RetryPolicy
@@ -189,6 +193,13 @@ class Failover(object):
         """(outcome, details) of the transition."""
         sites = self._timed("read both sites", self.read_sites)
         self.roles_before = self._roles()
+        locks = PairLock(self.params, self.check_mode, self.warn)
+        pending = self._timed("read the DR locks", lambda: locks.find(self.handles))
+        if pending is not None and pending.intent is not None:
+            outcome, details, failed_before = self._resume(locks, pending)
+            if not failed_before and (pending.intent["mode"] == self.params["mode"] or outcome != "succeeded"):
+                return outcome, details
+            sites, pending = self._timed("read both sites", self.read_sites), None
         transition = failover_plan.plan(self.params["mode"], self.params["pair"], sites, self.params.get("confirm"),
                                         self.params["dag_name"])
         self.result.update(from_site=transition.from_site.name if transition.from_site else None,
@@ -198,16 +209,81 @@ class Failover(object):
         if self.params["mode"] in ("planned", "failback"):
             for note in link_unknown(sites):
                 self.warn(note)
-        lock = self._lock(transition)
-        self.result["lock"] = self._timed("take the DR lock", lambda: self._take(lock), transition.lock_site.name)
+        return self._transition(locks, transition, pending.site if pending else transition.lock_site.name)
+
+    def _transition(self, locks, transition, lock_site):
+        intent = transition_intent.new(transition.mode, self.params["pair"], transition.from_site.name,
+                                       transition.to_site.name, locks.holder, self.started_at,
+                                       self.params.get("operator"), self.params.get("job"))
+        lock = locks.make(self.handles[lock_site], intent)
+        self.result["lock"] = self._timed("take the DR lock", lambda: locks.take(lock), lock_site)
         self.result["changed"] = True
+        if (self.result["lock"]["transition"] or {}).get("id") != intent["id"]:
+            # a run holding the lock was killed while this one waited for it: its transition comes first
+            locks.release(lock, finished=False)
+            raise failover_plan.Refusal("%s of %s stopped before any role change: the DR lock it took over carries "
+                                        "the interrupted %s; run again to finish that first" % (
+                                            failover_plan.describe_mode(self.params["mode"]), self.params["pair"],
+                                            transition_intent.describe(self.result["lock"]["transition"])))
+        finished, outcome = False, "failed"
         try:
             with LockKeeper(lock, self.warn):
                 outcome, details = self._carry_out(transition)
-                self.result["record"] = self._record(transition, outcome, details)
+                self.result["record"], finished = self._record(
+                    transition, outcome, details, intent["id"], takeover_note(self.result["lock"]["taken_over"]))
         finally:
-            self._timed("release the DR lock", lambda: self._release(lock), transition.lock_site.name)
+            self._release(locks, lock, finished, outcome == "succeeded", lock_site)
         return outcome, details
+
+    def _release(self, locks, lock, ended, succeeded, site):
+        """Release the lock at the end of a transition, its intent marked ended when the transition ended (recorded
+        on every site that answers); with keep_lock, a transition that ended and succeeded keeps the lock held, its
+        intent not ended, for the caller's next run to release."""
+        if ended and succeeded and self.params.get("keep_lock") and not self.check_mode:
+            self.result["lock"]["kept"] = True
+            return
+        self._timed("release the DR lock", lambda: locks.release(lock, ended), site)
+
+    # -- an interrupted transition ------------------------------------------------------------
+    def _resume(self, locks, pending):
+        """Finish the transition a killed run left on the lock `pending` (failover_lock.PendingLock): take the lock
+        (watching it until it is stale when it is still held), read both sites again, roll the transition forward
+        (resume.py), record it with its own id. Returns (outcome, details, whether it had ended as failed: then only its
+        record was copied, and the run carries out the transition asked for)."""
+        intent = pending.intent
+        lock = locks.make(self.handles[pending.site], intent)
+        self.result["lock"] = self._timed("take the DR lock", lambda: locks.take(lock), pending.site)
+        self.result["changed"] = True
+        intent = self.result["lock"]["transition"] or intent
+        finished, outcome, kept = False, "failed", False
+        try:
+            with LockKeeper(lock, self.warn):
+                sites = self._timed("read both sites", self.read_sites)
+                left = resume.decide(intent, sites)
+                self.result.update(from_site=intent["from_site"], to_site=intent["to_site"],
+                                   resumed={"transition": intent, "state": left.state,
+                                            "roles_done": left.roles_done, "record_on": left.record_on})
+                if left.failed:  # it ended: only its record is copied where it is missing
+                    self.result["record"], finished = self._record(
+                        resume.as_transition(intent, sites), left.record["outcome"], left.record.get("details"),
+                        intent["id"], found=left.record, intent=intent)
+                    return left.record["outcome"], left.state, True
+                kept = left.finished and intent.get("holder") == locks.holder  # kept by keep_lock: released now
+                if not kept:
+                    self.warn("finishing the interrupted %s: %s; %s" % (
+                        transition_intent.describe(intent), left.state, "recording it" if left.roles_done else
+                        "rolling it forward"))
+                outcome, details = ("succeeded", _details_of(left.record) or "roles already changed") \
+                    if left.roles_done else self._carry_out(left.transition)
+                if not kept:
+                    details = "%s (finished by %s after the run of %s was interrupted)" % (
+                        details, locks.holder, intent.get("holder") or "another operator")
+                self.result["record"], finished = self._record(
+                    left.transition or resume.as_transition(intent, sites), outcome, details, intent["id"],
+                    takeover_note(self.result["lock"]["taken_over"]), left.record, intent)
+        finally:
+            self._release(locks, lock, finished, outcome == "succeeded", pending.site)
+        return outcome, details, False
 
     def _report(self):
         report = dict(self.result, started=self.started_at, finished=handover.now(),
@@ -223,39 +299,6 @@ class Failover(object):
     def _roles(self):
         return dict((name, dag_status.role(h.last) if h.pair_site.reachable else None)
                     for name, h in self.handles.items())
-
-    # -- 3. the DR lock -----------------------------------------------------------------------
-    def _lock(self, transition):
-        holder = self.params.get("dr_lock_holder") or "%s%s, run %08x" % (
-            self.params.get("operator") or "unknown", ", AWX job %s" % self.params["job"] if self.params.get("job")
-            else "", random.getrandbits(32))
-        handle = self.handles[transition.lock_site.name]
-        leases, clock = handle.access.lock_store(holder)
-        return DrLock(leases, self.params.get("dr_lock_name") or default_lock_name(
-            self.params["dag_name"]), holder, self.params["dr_lock_duration"],
-            purpose="%s of %s" % (failover_plan.describe_mode(self.params["mode"]), self.params["pair"]),
-            dry_run=self.check_mode, clock=clock)
-
-    def _take(self, lock):
-        try:
-            lease, previous = lock.acquire()
-        except LockHeld as exc:
-            raise failover_plan.Refusal("%s of %s refused, nothing was changed: %s" % (
-                failover_plan.describe_mode(self.params["mode"]), self.params["pair"], exc.message), **exc.details)
-        # a released lock (empty holder) is simply taken; a holder that stopped renewing is taken over
-        taken_over = previous if previous and previous["holder"] and previous["holder"] != lock.holder else None
-        if taken_over:
-            self.warn("took over the DR lock of %s (%s) from %r (holding it since %s): it expired at %s without "
-                      "renewal" % (self.params["pair"], lock.name, taken_over["holder"], taken_over["acquired_at"],
-                                   taken_over["expires_at"]))
-        return {"name": lock.name, "holder": lock.holder, "site": lock.leases.caller.site, "taken_over": taken_over}
-
-    def _release(self, lock):
-        try:
-            lock.release()
-        except ArcError as exc:
-            self.warn("the DR lock %s could not be released (%s); it expires %s s after its last renewal" % (
-                lock.name, exc.message, lock.duration))
 
     # -- 4. the role changes ------------------------------------------------------------------
     def _carry_out(self, transition):
@@ -302,14 +345,16 @@ class Failover(object):
 
     def _switch(self, transition):
         old, new = transition.from_site, transition.to_site
-        write = transition.writes[0]
+        write = transition.writes[0] if transition.writes else None  # none: asked for by a run that was killed
         (switched, switch_error), (unused, promote_error) = self._together(
-            lambda stop: self._timed("switch", lambda: self._write(write), old.name),
+            lambda stop: self._timed("switch", lambda: self._write(write), old.name) if write else None,
             lambda stop: self._timed("await the primary role", lambda: self._await(
                 new, dag_role_for_its_generation("Primary"), stop), new.name))
         if switch_error is None and promote_error is None:
+            seconds = ((switched or {}).get("failover") or {}).get("duration_seconds")
             details = "check mode: nothing was changed" if self.check_mode else \
-                "switched in %s s without data loss" % (switched.get("failover") or {}).get("duration_seconds", "?")
+                "switched in %s s without data loss" % seconds if seconds is not None else \
+                "switched without data loss"
             return "succeeded", details
         return "failed", "%s of %s from %s to %s failed: the handover did not complete: %s setting role secondary: " \
             "%s; %s taking the primary role: %s" % (
@@ -363,13 +408,14 @@ class Failover(object):
 
     def _rejoin(self, transition):
         old, keep = transition.from_site, transition.to_site
-        write = transition.writes[0]
-        discards = self._discarded_log(old)
+        write = transition.writes[0] if transition.writes else None  # none: demoted by a run that was killed
+        discards = self._discarded_log(old) if write else None
 
         def demote_and_connect(stop):
             if discards:
                 discards.before()
-            self._timed("demote", lambda: self._write(write), old.name)
+            if write:
+                self._timed("demote", lambda: self._write(write), old.name)
             return self._timed("await the link", lambda: self._await(
                 old, dag_synchronized_for_its_generation(), stop), old.name)
 
@@ -384,7 +430,7 @@ class Failover(object):
                 "%s rejoined as secondary; %s kept; %s" % (old.name, keep.name, describe_discarded(self.discarded))
         # the error that ended the rejoin, not the wait it stopped
         error = next((e for e in (demote_error, keep_error) if e not in (None, "not started")), "not started")
-        demoted = any(s["step"] == "demote" and s["outcome"] == "done" for s in self.steps)
+        demoted = write is None or any(s["step"] == "demote" and s["outcome"] == "done" for s in self.steps)
         if demoted:  # the roles changed: the record says so, and that the link did not come back in time
             return "failed", "rejoin of %s failed after %s was demoted (%s kept): %s" % (
                 self.params["pair"], old.name, keep.name, _step_state(error))
@@ -399,15 +445,20 @@ class Failover(object):
         return DiscardedLog(events, instance, self.warn)
 
     # -- 5. the handover record ---------------------------------------------------------------
-    def _record(self, transition, outcome, details):
-        record = handover.build(mode=transition.mode, from_site=transition.from_site.name,
-                                to_site=transition.to_site.name, from_instance=self._instance(transition.from_site),
-                                to_instance=self._instance(transition.to_site), operator=self.params.get("operator"),
-                                job=self.params.get("job"), outcome=outcome, details=details,
-                                discarded_transactions=self.discarded)
+    def _record(self, transition, outcome, details, transition_id, takeover=None, found=None, intent=None):
+        """Write the handover record of the transition on every site that answers; `found`: the record of this
+        transition already on a site (copied, not made anew); `intent`: the transition's intent when this run finishes
+        another run's (its operator and job are the record's). Returns (record, whether every such site has it)."""
+        record = dict(found, lock_takeover=found.get("lock_takeover") or takeover) if found else handover.build(
+            mode=transition.mode, from_site=transition.from_site.name, to_site=transition.to_site.name,
+            from_instance=self._instance(transition.from_site), to_instance=self._instance(transition.to_site),
+            operator=(intent or self.params).get("operator"), job=(intent or self.params).get("job"),
+            outcome=outcome, details=details, discarded_transactions=self.discarded, transition=transition_id,
+            lock_takeover=takeover)
         if outcome != "succeeded" and transition.mode == "forced":
-            return record  # a forced failover that failed raised before it changed a role, and records nothing
+            return record, True  # a forced failover that failed raised before it changed a role, and records nothing
         targets = [h for h in self.handles.values() if h.pair_site.reachable and h.pair_site.dag is not None]
+        failed = []
 
         def write_one(handle):
             handle.access.write_record(record, dry_run=self.check_mode)
@@ -417,9 +468,11 @@ class Failover(object):
                 outcomes = [_outcome(f) for f in [pool.submit(write_one, h) for h in targets]]
             for handle, (unused, error) in zip(targets, outcomes):
                 if error is not None:
-                    self.warn("the handover record could not be written on %s: %s" % (handle.name, error))
+                    failed.append(handle.name)
+                    self.warn("the handover record could not be written on %s: %s; the next run of a failover of "
+                              "this pair writes it" % (handle.name, error))
         self._timed("record the handover", write_all)
-        return record
+        return record, not failed
 
     def _instance(self, pair_site):
         return pair_site.instance or (pair_site.dag or {}).get("local_instance")
@@ -433,13 +486,13 @@ class Failover(object):
         return {"before": before, "after": after}
 
 
-def default_lock_name(dag_name):
-    return "arcdata-sqlmi-dr-%s" % dag_name.lower()
-
-
 def _controller_message(obj):
     status = (obj or {}).get("status") or {}
     return status.get("message") or status.get("results") or ""
+
+
+def _details_of(record):
+    return (record or {}).get("details")
 
 
 def _outcome(future):

@@ -40,7 +40,7 @@ class KubernetesPairSite(object):
         self.site, self.side = site, side
 
     def lock_store(self, holder):
-        """(the Leases the DR lock is kept in, the clock that judges its expiry)."""
+        """(the Leases the DR lock is kept in, the clock its times are written with)."""
         return self.site.leases(), now_utc
 
     def write_record(self, record, dry_run=False):

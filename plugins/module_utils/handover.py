@@ -6,6 +6,10 @@
 The latest record of each DAG resource is kept in an annotation on it (both sites carry one), and
 every record is also a Kubernetes Event, so `kubectl describe` shows the history. Rejoining a
 returning old primary relies on them: the record names the site that legitimately holds the role.
+
+A record carries the id of its transition (transition_intent.py). Writing the record of a transition that a site
+already has changes nothing there, and its Event is only created when none about the resource names that
+transition: a run that finishes a killed run's transition never records it twice.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,7 +25,8 @@ ANNOTATION = "arcdata.sqlmi/handover"
 MODES = ["planned", "forced", "rejoin", "failback"]
 OUTCOMES = ["succeeded", "failed", "refused"]
 FIELDS = ("time", "mode", "from_site", "to_site", "from_instance", "to_instance", "operator", "job", "outcome",
-          "details", "discarded_transactions")
+          "details", "discarded_transactions", "transition", "lock_takeover")
+EVENT_REASON = "Handover"
 
 
 def now():
@@ -54,10 +59,20 @@ def latest(records):
 
 
 def summary(record):
-    return "%s handover %s -> %s (%s)%s" % (
+    return "%s handover %s -> %s (%s)%s%s" % (
         record.get("mode"), record.get("from_site") or record.get("from_instance"),
         record.get("to_site") or record.get("to_instance"), record.get("outcome"),
-        ": %s" % record["details"] if record.get("details") else "")
+        ": %s" % record["details"] if record.get("details") else "", transition_mark(record.get("transition")))
+
+
+def transition_mark(transition_id):
+    """How an Event's message names the transition it records."""
+    return " [transition %s]" % transition_id if transition_id else ""
+
+
+def same_transition(found, record):
+    """Whether the record `found` on a site is `record` (the same transition id)."""
+    return bool(found and record.get("transition") and found.get("transition") == record["transition"])
 
 
 def write(dags, events, name, record, dry_run=False):
@@ -68,8 +83,20 @@ def write(dags, events, name, record, dry_run=False):
         raise ArcError("%s: %s does not exist: no handover can be recorded on it" % (
             dags.caller.site, dags.describe(name)), site=dags.caller.site, object=dags.describe(name))
     previous = parse(obj["metadata"].get("annotations"))
+    if same_transition(previous, record):  # recorded here by an earlier run: its Event may be missing
+        if not _event_of(events, name, record["transition"]):
+            events.record(obj, EVENT_REASON, summary(record), _event_type(record), dry_run=dry_run)
+        return previous
     patch = {"metadata": {"annotations": {ANNOTATION: json.dumps(record, sort_keys=True)}}}
     obj = dags.patch(name, patch, dry_run=dry_run)
-    events.record(obj, "Handover", summary(record), "Normal" if record["outcome"] == "succeeded" else "Warning",
-                  dry_run=dry_run)
+    events.record(obj, EVENT_REASON, summary(record), _event_type(record), dry_run=dry_run)
     return previous
+
+
+def _event_type(record):
+    return "Normal" if record["outcome"] == "succeeded" else "Warning"
+
+
+def _event_of(events, name, transition_id):
+    mark = transition_mark(transition_id)
+    return [e for e in events.about(name, EVENT_REASON) if mark in (e.get("message") or "")]

@@ -7,7 +7,8 @@ characters, and Resource Manager keeps no Events, so only the latest record is k
 
 What is kept: every field of handover.FIELDS under a one-letter key, the fields that are not set left out. When the
 record is still too long, `details` is cut first (ending with "..."), then `operator` and `job`, then the site and
-instance names; time, mode and outcome are always kept whole, since rejoining relies on them.
+instance names; time, mode, outcome and the transition id are always kept whole, since rejoining and finishing an
+interrupted transition rely on them. Writing the record of the transition the tag already holds changes nothing.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,10 +24,11 @@ from .leases import LostRace
 
 TAG = "arcdata-sqlmi-handover"
 KEYS = {"time": "t", "mode": "m", "from_site": "fs", "to_site": "ts", "from_instance": "fi", "to_instance": "ti",
-        "operator": "o", "job": "j", "outcome": "r", "details": "x", "discarded_transactions": "n"}
+        "operator": "o", "job": "j", "outcome": "r", "details": "x", "discarded_transactions": "n",
+        "transition": "i", "lock_takeover": "k"}
 FIELDS_BY_KEY = dict((key, field) for field, key in KEYS.items())
 # cut in this order until the record fits
-CUT_ORDER = ("details", "operator", "job", "from_site", "to_site", "from_instance", "to_instance")
+CUT_ORDER = ("lock_takeover", "details", "operator", "job", "from_site", "to_site", "from_instance", "to_instance")
 CUT = "..."
 MAX_RACES = 5
 
@@ -72,6 +74,8 @@ def write(tag, record, dry_run=False):
     this only keeps the other tags a concurrent writer changed)."""
     for unused in range(MAX_RACES):
         found = tag.read()
+        if found and handover.same_transition(expand(found), record):
+            return expand(found)
         try:
             tag.write(compact(record), found, dry_run=dry_run)
         except LostRace:

@@ -14,20 +14,27 @@ version_added: 1.0.0
 description:
   - One operator at a time per DR pair. The lock is a C(coordination.k8s.io/v1) Lease in the site's namespace;
     the failover roles take it on the current primary's site before their first write and release it at the end.
-  - When another holder's Lease has not expired, the module fails at once, naming the holder, its purpose, since
-    when it holds the lock and when it expires.
-  - A Lease whose holder stopped renewing it (a crashed run) expires after O(duration) seconds; it is then taken
-    over and the takeover is returned in RV(taken_over).
+  - When another holder holds the lock, the module fails at once, naming the holder, its purpose and since when it
+    holds the lock; with O(take_over_stale=true) it first watches the lock instead (see there).
+  - A holder that stopped renewing its lock (a run that was killed) is recognised by watching. A lock that stays
+    unchanged (the same C(resourceVersion), holder and C(renewTime)) for its duration plus 2 seconds, measured on
+    this machine's monotonic clock, is stale. The times the holder wrote are never compared with this machine's
+    clock, so machines whose clocks disagree (by minutes, either way) still exclude each other, and a C(renewTime)
+    in the future or long past neither shortens nor lengthens the watch. This is the rule of Kubernetes leader
+    election. A stale lock is taken over; the takeover (previous holder, its purpose, how long it stayed unchanged)
+    is written into the Lease's annotation C(arcdata.sqlmi/taken-over) and returned in RV(taken_over).
   - Taking the lock again with the same O(holder) renews it. M(arcdata.sqlmi.arc_dag) renews it while it waits
     when given its O(arcdata.sqlmi.arc_dag#module:dr_lock) option.
-  - Expiry is judged with this machine's clock against the holder's C(renewTime), so the clocks of the machines
-    that run failovers must agree within a few seconds.
+  - The lock may carry the intent of a failover (annotation C(arcdata.sqlmi/transition), written by
+    M(arcdata.sqlmi.arc_failover)); an intent whose transition did not end stays on the lock whoever takes it, so
+    that the next failover of the pair finishes that transition.
   - In direct connection mode (O(connection_mode)) with a kubeconfig (O(kubeconfig) or O(host)), the lock is the
     same Lease. Without one, it is the tag C(arcdata-sqlmi-dr-lock) of the site's SQL managed instance resource
-    (O(instance)) in Azure, as compact JSON (holder, purpose, duration, acquired and renewed times, transitions) of at
-    most 256 characters, the purpose and then the holder cut to fit (a cut holder ends with C(~) and 8 hex digits
-    of its SHA-256). Its times are Resource Manager's clock (the C(Date) header of its answers), so there the
-    machines' clocks need not agree. A release removes the tag. The lock's O(name) is then only shown in
+    (O(instance)) in Azure, as compact JSON (holder, purpose, duration, acquired and renewed times, transitions, the failover's
+    intent and the takeover) of at most 256 characters, the purpose, then the takeover, then the holder cut to fit
+    (a cut holder ends with C(~) and 8 hex digits of its SHA-256). Its times are Resource Manager's clock (the
+    C(Date) header of its answers); whether the lock is stale is judged by watching the tag's value, as for a
+    Lease. A release removes the tag, or keeps it with an empty holder while it carries an intent. The lock's O(name) is then only shown in
     messages, as an instance has one DR lock.
   - Resource Manager has no compare-and-swap for tags. The module writes only when the tag still holds what it
     judged, and reads it again a second after writing to detect a concurrent write that replaced its own (then it
@@ -78,6 +85,14 @@ options:
     description: What the lock is taken for, shown to whoever finds it held (annotation C(arcdata.sqlmi/purpose)).
     type: str
     default: ""
+  take_over_stale:
+    description:
+      - With O(state=present), when another holder holds the lock, watch it (reading it every second) for its
+        duration plus 2 seconds; take it over if it stayed unchanged all that time, and fail naming the holder as
+        soon as it changes (the holder renewed or released it, so it is alive).
+      - V(false) fails at once on a lock held by another holder, whatever its times say.
+    type: bool
+    default: false
   instance:
     description:
       - The site's SQL managed instance, whose Azure resource carries the lock as a tag in direct connection mode
@@ -133,13 +148,24 @@ lock:
       description: How many times the lock changed hands.
       type: int
     expired:
-      description: Whether it has expired.
+      description: Whether C(renewTime) plus the duration has passed by this machine's clock (for information; the
+        module judges staleness by watching, not by this).
       type: bool
+    transition:
+      description: The intent of the failover that holds or held the lock (id, mode, pair, from_site, to_site,
+        started, holder, operator, job, ended), or null.
+      type: dict
+    taken_over:
+      description: The takeover written into the lock when its holder took it over (previous holder, its purpose,
+        observed_unchanged_seconds, by, at), or null.
+      type: dict
   sample: {"holder": "dba alice, run 1a2b", "purpose": "planned failover of sandbox_pair",
            "acquired_at": "2026-11-26T03:12:00.000000Z", "renewed_at": "2026-11-26T03:12:20.000000Z",
            "expires_at": "2026-11-26T03:13:20.000000Z", "duration_seconds": 60, "transitions": 3, "expired": false}
 taken_over:
-  description: The expired lock taken over from a holder that stopped renewing it (its holder and times), or null.
+  description:
+    - The stale lock taken over from a holder that stopped renewing it (its holder, purpose and times), or null.
+    - Its C(observed_unchanged_seconds) is how long this run saw it unchanged before taking it over.
   returned: success
   type: dict
 renewed:
@@ -168,6 +194,7 @@ def argument_spec():
         duration=dict(type="int", default=60),
         purpose=dict(type="str", default=""),
         instance=dict(type="str"),
+        take_over_stale=dict(type="bool", default=False),
     )
 
 
@@ -183,7 +210,7 @@ def run(arc):
     validate(params)
     leases, clock = lock_store(arc)
     lock = DrLock(leases, params["name"], params["holder"], params["duration"], params["purpose"],
-                  dry_run=arc.check_mode, clock=clock)
+                  dry_run=arc.check_mode, clock=clock, watch=params["take_over_stale"])
     result = release(lock, clock) if params["state"] == "absent" else take(arc, lock, clock)
     result["stored_in"] = leases.describe(params["name"])
     if arc.module._diff:  # pylint: disable=protected-access
@@ -195,7 +222,7 @@ def run(arc):
 
 
 def lock_store(arc):
-    """(the Leases, or their stand-in over the instance's Azure tag; the clock that judges expiry)."""
+    """(the Leases, or their stand-in over the instance's Azure tag; the clock its times are written with)."""
     if not record_place(arc).tags:
         return arc.leases(), now_utc
     instance = require_instance(arc.params, "without a kubeconfig the DR lock is a tag of the site's SQL managed "
@@ -225,8 +252,9 @@ def release(lock, clock):
 
 
 def takeover_warning(name, taken_over):
-    return "took over the DR lock %s from %r (holding it since %s): it expired at %s without renewal" % (
-        name, taken_over["holder"], taken_over["acquired_at"], taken_over["expires_at"])
+    return "took over the DR lock %s from %r (holding it since %s): it stayed unchanged for %s s while this run " \
+        "watched it" % (name, taken_over["holder"], taken_over["acquired_at"],
+                        taken_over.get("observed_unchanged_seconds", "?"))
 
 
 def main():

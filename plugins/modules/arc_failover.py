@@ -29,9 +29,23 @@ description:
     it wrote alone are discarded) and waits until both sides are connected. It refuses to guess when no such record
     exists; with fewer than two primaries there is nothing to do.
   - Before the first write it takes the pair's DR lock (a C(coordination.k8s.io/v1) Lease on the current primary's
-    site), so that a second operator's failover of the same pair fails at once, naming the holder; it renews the
-    lock while it waits and releases it at the end. A lock whose holder stopped renewing is taken over, with a
-    warning.
+    site, or on the site where a lock is already held), renews it every third of O(dr_lock_duration) while it runs
+    and releases it at the end. The lock carries the transition's intent (mode, sites, a transition id, when it
+    started, holder, operator, job); the handover records carry the same transition id.
+  - A lock held by another run is watched (read every second). When it changes (its holder renews or releases it)
+    the run fails naming the holder, having changed nothing. When it stays unchanged for the holder's duration
+    plus 2 seconds, measured on this machine's monotonic clock, its holder stopped renewing it (a run that was
+    killed), and the lock is taken over, and the takeover (previous holder, its purpose, how long it stayed unchanged)
+    is written into the lock, the handover record and the warnings. The times the holder wrote are not compared
+    with this machine's clock, so operators' machines whose clocks disagree still exclude each other. A run that
+    finds a held lock can therefore wait up to the holder's duration plus 2 seconds.
+  - A run that was killed is finished by the next run (of any operator). When the lock it takes carries a
+    transition that did not end, the run reads both sites again and rolls that transition forward from where it
+    stopped, never back and never with a second switch (a planned switch already asked for is awaited, not asked
+    for again; a forced failover whose DR site is primary is only recorded; a rejoin whose old primary is demoted
+    awaits the link), then writes the handover record with that transition's id on each site that lacks it. When
+    the interrupted transition is of the O(mode) asked for, that is the whole run; otherwise the asked-for
+    transition follows, from the sites as they are then.
   - Waits watch both sites at the same time (no polling). A site that stops answering ends the wait at once, naming
     the site, the object and the cause.
   - Writes a handover record (who moved the primary role where, when, how it ended) on each site that answers, as an
@@ -53,8 +67,9 @@ attributes:
     details: Shows each site's DAG spec before and after, per site name.
   idempotent:
     support: partial
-    details: A planned failover run twice switches twice (there and back); C(failback), C(forced) and C(rejoin)
-      change nothing when the pair is already where they lead.
+    details: A planned failover run twice switches twice (there and back), except when the first run was killed;
+      then the second finishes the first one's transition. C(failback), C(forced) and C(rejoin) change nothing when
+      the pair is already where they lead.
 options:
   mode:
     description: The transition.
@@ -98,9 +113,20 @@ options:
   dr_lock_duration:
     description:
       - Seconds the lock stays valid after each renewal (it is renewed every third of that while the run lasts). A
-        run that dies leaves the pair locked this long; the next run then takes the lock over and says so.
+        run that dies leaves the lock unchanged; the next run watches it this long (plus 2 seconds), then takes it
+        over, says so and finishes the transition the dead run left.
     type: int
     default: 60
+  keep_lock:
+    description:
+      - When the transition succeeds, leave the DR lock held and its intent not ended instead of releasing it, so
+        that what the caller does next (the role M(arcdata.sqlmi.dr_failover) switches the licences) is covered by
+        the lock. The caller then runs this module again with the same O(dr_lock_holder), which finds its own
+        transition finished, changes no role, and releases the lock. A run that dies before that leaves the lock to
+        the next run, which finishes (here it only releases) that transition instead of starting a new one.
+      - A failed transition releases the lock anyway. Not in check mode.
+    type: bool
+    default: false
 notes:
   - Run it once per pair (for example on the pair's first host), not once per site.
   - It is not in the action group C(arcdata.sqlmi.arc) (its connection options are per site, in O(sites)), so a
@@ -181,8 +207,9 @@ steps:
   elements: dict
   contains:
     step:
-      description: C(read both sites), C(take the DR lock), C(switch), C(await the primary role), C(fence),
-        C(promote), C(demote), C(await the link), C(record the handover), C(release the DR lock).
+      description: C(read both sites), C(read the DR locks), C(take the DR lock), C(switch), C(await the primary
+        role), C(fence), C(promote), C(demote), C(await the link), C(record the handover), C(release the DR lock).
+        C(read both sites) comes again after the lock is taken when the run finishes an interrupted transition.
       type: str
     site:
       description: The site the step ran on (null for both).
@@ -199,6 +226,8 @@ record:
     - For a rejoin, its C(discarded_transactions) is how many divergent transactions the returning old primary
       discarded, as its controller reported them in an Event (reason C(DivergentLogDiscarded)); null when its
       controller did not report it.
+    - Its C(transition) is the transition's id (the DR lock's intent has the same); C(lock_takeover) says whose
+      lock this run took over, and after how long unchanged, or is null.
   returned: when a transition was carried out
   type: dict
 lock:
@@ -215,9 +244,35 @@ lock:
     site:
       description: The site holding the Lease.
       type: str
+    kept:
+      description: True when O(keep_lock) left the lock held; absent otherwise.
+      type: bool
     taken_over:
-      description: The lock of a run that stopped renewing it, which this run took over; null otherwise.
+      description: The lock of a run that stopped renewing it, which this run took over (holder, purpose, times,
+        observed_unchanged_seconds); null otherwise.
       type: dict
+    transition:
+      description: The intent the lock carries (id, mode, pair, from_site, to_site, started, holder, operator, job,
+        ended).
+      type: dict
+resumed:
+  description: The interrupted transition this run finished, when it found one on the DR lock.
+  returned: when the run finished an interrupted transition
+  type: dict
+  contains:
+    transition:
+      description: Its intent, as the lock carried it.
+      type: dict
+    state:
+      description: How far it had got, as read when this run took the lock.
+      type: str
+    roles_done:
+      description: Whether its role changes were already complete (then only the record was left).
+      type: bool
+    record_on:
+      description: The sites that lacked its handover record.
+      type: list
+      elements: str
 sites:
   description: Each site's DAG resource as last seen, by site name, summarised as M(arcdata.sqlmi.arc_dag_info)
     returns it (null for a site that does not answer or has none).
@@ -260,6 +315,7 @@ def argument_spec():
         dr_lock_name=dict(type="str"),
         dr_lock_holder=dict(type="str"),
         dr_lock_duration=dict(type="int", default=60),
+        keep_lock=dict(type="bool", default=False),
     )
 
 

@@ -42,8 +42,9 @@ attributes:
   diff_mode:
     support: full
   idempotent:
-    support: none
-    details: Every call records a new handover (a new time and Event).
+    support: partial
+    details: Every call records a new handover (a new time and Event), except one whose O(transition) the resource's
+      record already carries.
 options:
   name:
     description:
@@ -90,6 +91,12 @@ options:
     type: str
   job:
     description: The AWX / Automation Controller job, if any.
+    type: str
+  transition:
+    description:
+      - The id of the transition recorded (M(arcdata.sqlmi.arc_failover) gives each transition one, and keeps it in
+        the DR lock's intent). A resource whose record already carries this id is left as it is (its Kubernetes
+        Event is written only if none about the resource names the transition), so a transition is recorded once.
     type: str
 seealso:
   - module: arcdata.sqlmi.arc_dag_info
@@ -148,6 +155,7 @@ def argument_spec():
         discarded_transactions=dict(type="int"),
         operator=dict(type="str"),
         job=dict(type="str"),
+        transition=dict(type="str"),
     )
 
 
@@ -159,7 +167,8 @@ def run(arc):
         previous, stored_in = write_tag(arc, record)
     else:
         previous, stored_in = write_annotation(arc, record, place.mode.direct)
-    result = {"changed": True, "record": record, "previous": previous, "stored_in": stored_in}
+    result = {"changed": not handover.same_transition(previous, record), "record": record, "previous": previous,
+              "stored_in": stored_in}
     if arc.module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": {"handover": previous or {}}, "after": {"handover": record}}
     return result

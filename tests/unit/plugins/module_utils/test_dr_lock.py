@@ -19,14 +19,30 @@ START = datetime.datetime(2026, 11, 26, 3, 0, 0, tzinfo=datetime.timezone.utc)
 
 
 class Clock(object):
+    """This machine's wall clock (settable, for skew) and its monotonic clock; sleep() moves both and runs
+    `during_sleep` (another holder acting while the lock is watched)."""
+
     def __init__(self):
         self.now = START
+        self.ticks = 1000.0
+        self.slept = 0.0
+        self.during_sleep = None
 
     def __call__(self):
         return self.now
 
     def advance(self, seconds):
         self.now += datetime.timedelta(seconds=seconds)
+        self.ticks += seconds
+
+    def monotonic(self):
+        return self.ticks
+
+    def sleep(self, seconds):
+        self.slept += seconds
+        self.advance(seconds)
+        if self.during_sleep:
+            self.during_sleep()
 
 
 class Caller(object):
@@ -89,9 +105,9 @@ def leases():
     return FakeLeases()
 
 
-def lock(leases, clock, holder, duration=60):
+def lock(leases, clock, holder, duration=60, **extra):
     return dr_lock.DrLock(leases, "arcdata-sqlmi-dr-dagtest", holder, duration, "planned failover of pair1",
-                          clock=clock)
+                          clock=clock, monotonic=clock.monotonic, sleep=clock.sleep, **extra)
 
 
 def test_a_free_lock_is_created_and_held(leases, clock):
@@ -103,17 +119,33 @@ def test_a_free_lock_is_created_and_held(leases, clock):
     assert state["acquired_at"] == "2026-11-26T03:00:00.000000Z"
 
 
-def test_a_held_lock_fails_at_once_naming_holder_purpose_and_times(leases, clock):
-    lock(leases, clock, "alice, AWX job 42, run 1").acquire()
+def test_a_live_holder_makes_the_second_run_fail_naming_it_once_it_renews(leases, clock):
+    alice = lock(leases, clock, "alice, AWX job 42, run 1")
+    alice.acquire()
     clock.advance(10)
+    renewals = []
+
+    def alice_renews_every_20_s():
+        if clock.slept >= 20 * (len(renewals) + 1):
+            renewals.append(alice.renew())
+    clock.during_sleep = alice_renews_every_20_s
     with pytest.raises(dr_lock.LockHeld) as raised:
         lock(leases, clock, "bob, run 2").acquire()
     message = raised.value.message
     assert "the DR lock (Lease arc/arcdata-sqlmi-dr-dagtest) is held by 'alice, AWX job 42, run 1'" in message
     assert "for planned failover of pair1 since 2026-11-26T03:00:00.000000Z" in message
-    assert "renewed 10 s ago, expires in 50 s" in message
+    assert "it changed while this run watched it: its holder is alive" in message
     assert Caller.site in message
-    assert leases.writes == [("create", "alice, AWX job 42, run 1")], "nothing written by the second operator"
+    assert 20 <= clock.slept < 22, "failed at the first renewal, not later"
+    assert [w for w in leases.writes if w[1] == "bob, run 2"] == [], "nothing written by the second operator"
+
+
+def test_without_watching_a_held_lock_is_refused_at_once(leases, clock):
+    lock(leases, clock, "alice, run 1").acquire()
+    clock.advance(3600)  # long expired by this machine's clock: not a reason to take it
+    with pytest.raises(dr_lock.LockHeld) as raised:
+        lock(leases, clock, "bob, run 2", watch=False).acquire()
+    assert "held by 'alice, run 1'" in raised.value.message and clock.slept == 0
 
 
 def test_the_same_holder_renews_without_a_transition(leases, clock):
@@ -125,22 +157,54 @@ def test_the_same_holder_renews_without_a_transition(leases, clock):
     assert lease["spec"]["leaseTransitions"] == 0
     assert lease["spec"]["acquireTime"] == "2026-11-26T03:00:00.000000Z"
     assert lease["spec"]["renewTime"] == "2026-11-26T03:00:30.000000Z"
+    assert clock.slept == 0
 
 
-def test_an_expired_lock_is_taken_over_and_the_takeover_returned(leases, clock):
+def test_a_lock_unchanged_for_its_duration_is_taken_over_and_the_takeover_recorded(leases, clock):
     lock(leases, clock, "carol, run 3").acquire()
-    clock.advance(61)
     lease, previous = lock(leases, clock, "dave, run 4").acquire()
-    assert previous["holder"] == "carol, run 3" and previous["expired"]
-    assert previous["expires_at"] == "2026-11-26T03:01:00.000000Z"
+    assert previous["holder"] == "carol, run 3"
+    assert previous["observed_unchanged_seconds"] == 60 + dr_lock.STALE_MARGIN_SECONDS
+    assert clock.slept == 60 + dr_lock.STALE_MARGIN_SECONDS
     assert lease["spec"]["holderIdentity"] == "dave, run 4" and lease["spec"]["leaseTransitions"] == 1
+    takeover = dr_lock.describe(lease, clock())["taken_over"]
+    assert takeover["holder"] == "carol, run 3" and takeover["purpose"] == "planned failover of pair1"
+    assert takeover["observed_unchanged_seconds"] == 62 and takeover["by"] == "dave, run 4"
 
 
-def test_a_lock_is_not_expired_one_second_before_its_end(leases, clock):
+@pytest.mark.parametrize("holder_clock_offset", [-600, -86400, 600, 86400])
+def test_the_holders_renew_time_neither_shortens_nor_lengthens_the_watch(leases, clock, holder_clock_offset):
+    """A holder whose clock is ten minutes or a day off this machine's (either way): its lock is taken over after
+    exactly its duration and the margin of watching, never before."""
+    clock.advance(holder_clock_offset)
     lock(leases, clock, "carol, run 3").acquire()
-    clock.advance(59)
+    clock.advance(-holder_clock_offset)
+    lease, previous = lock(leases, clock, "dave, run 4").acquire()
+    assert clock.slept == 60 + dr_lock.STALE_MARGIN_SECONDS
+    assert lease["spec"]["holderIdentity"] == "dave, run 4"
+
+
+def test_a_lock_is_not_taken_over_one_second_before_the_watch_ends(leases, clock):
+    lock(leases, clock, "carol, run 3").acquire()
+    carol = lock(leases, clock, "carol, run 3")
+
+    def carol_renews_late():
+        if clock.slept == 60 + dr_lock.STALE_MARGIN_SECONDS - 1:
+            carol.renew()
+    clock.during_sleep = carol_renews_late
     with pytest.raises(dr_lock.LockHeld):
         lock(leases, clock, "dave, run 4").acquire()
+
+
+def test_a_lock_released_while_watched_is_not_taken(leases, clock):
+    carol = lock(leases, clock, "carol, run 3")
+    carol.acquire()
+    clock.during_sleep = lambda: carol.release() if clock.slept == 5 else None
+    with pytest.raises(dr_lock.LockHeld) as raised:
+        lock(leases, clock, "dave, run 4").acquire()
+    assert "held by 'carol, run 3'" in raised.value.message
+    assert "its holder released it while this run watched it" in raised.value.message
+    assert leases.stored["arcdata-sqlmi-dr-dagtest"]["spec"]["holderIdentity"] == ""
 
 
 def test_a_released_lock_is_taken_with_its_previous_holder_empty(leases, clock):
@@ -149,13 +213,22 @@ def test_a_released_lock_is_taken_with_its_previous_holder_empty(leases, clock):
     assert first.release()[0] is True
     lease, previous = lock(leases, clock, "bob, run 2").acquire()
     assert previous["holder"] == "" and lease["spec"]["holderIdentity"] == "bob, run 2"
+    assert clock.slept == 0
 
 
-def test_of_two_racing_for_an_expired_lock_exactly_one_wins(leases, clock):
+def another_holder_writes(leases, holder):
+    """A write of the Lease by another run (its holder now `holder`), at the resourceVersion it has."""
+    current = leases.get("arcdata-sqlmi-dr-dagtest")
+    leases.replace(dict(current, spec=dict(current["spec"], holderIdentity=holder)))
+
+
+def test_of_two_racing_for_a_stale_lock_exactly_one_wins(leases, clock):
     lock(leases, clock, "carol, run 3").acquire()
-    clock.advance(120)
-    # between dave's read and dave's write, erin takes it over
-    leases.before_write = lambda: lock(leases, clock, "erin, run 5").acquire()
+
+    def erin_takes_it_between_daves_last_read_and_his_write():
+        if clock.slept >= 60 + dr_lock.STALE_MARGIN_SECONDS:
+            leases.before_write = lambda: another_holder_writes(leases, "erin, run 5")
+    clock.during_sleep = erin_takes_it_between_daves_last_read_and_his_write
     with pytest.raises(dr_lock.LockHeld) as raised:
         lock(leases, clock, "dave, run 4").acquire()
     assert "held by 'erin, run 5'" in raised.value.message
@@ -164,8 +237,36 @@ def test_of_two_racing_for_an_expired_lock_exactly_one_wins(leases, clock):
 
 def test_of_two_racing_to_create_exactly_one_wins(leases, clock):
     leases.before_write = lambda: lock(leases, clock, "erin, run 5").acquire()
+    erin_renews = lock(leases, clock, "erin, run 5")
+    clock.during_sleep = erin_renews.renew
     with pytest.raises(dr_lock.LockHeld):
         lock(leases, clock, "dave, run 4").acquire()
+
+
+INTENT = {"id": "1a2b3c4d5e6f", "mode": "planned", "pair": "pair1", "from_site": "ams", "to_site": "dub",
+          "started": "2026-11-26T03:00:00.000000Z", "holder": "carol, run 3", "ended": False}
+
+
+def test_the_lock_carries_the_intent_and_a_finished_release_marks_it_ended(leases, clock):
+    carol = lock(leases, clock, "carol, run 3", intent=INTENT)
+    lease, unused = carol.acquire()
+    assert dr_lock.describe(lease, clock())["transition"] == INTENT
+    carol.release(finished=True)
+    stored = leases.stored["arcdata-sqlmi-dr-dagtest"]
+    assert dr_lock.describe(stored, clock())["transition"] == dict(INTENT, ended=True)
+    lease, unused = lock(leases, clock, "dave, run 4", intent=dict(INTENT, id="ffff")).acquire()
+    assert dr_lock.describe(lease, clock())["transition"]["id"] == "ffff", "an ended intent is replaced"
+
+
+@pytest.mark.parametrize("released", [False, True])
+def test_an_unfinished_intent_stays_on_the_lock_for_the_next_holder(leases, clock, released):
+    carol = lock(leases, clock, "carol, run 3", intent=INTENT)
+    carol.acquire()
+    if released:
+        carol.release(finished=False)
+    lease, unused = lock(leases, clock, "dave, run 4", intent=dict(INTENT, id="ffff")).acquire()
+    assert dr_lock.describe(lease, clock())["transition"]["id"] == INTENT["id"]
+    assert clock.slept == (0 if released else 62)
 
 
 def test_release_leaves_someone_elses_lock_alone(leases, clock):
@@ -177,7 +278,6 @@ def test_release_leaves_someone_elses_lock_alone(leases, clock):
 def test_renew_reports_a_lock_lost_to_someone_else(leases, clock):
     mine = lock(leases, clock, "alice, run 1", duration=5)
     mine.acquire()
-    clock.advance(6)
     lock(leases, clock, "bob, run 2").acquire()
     assert mine.renew() == "bob, run 2"
     assert leases.stored["arcdata-sqlmi-dr-dagtest"]["spec"]["holderIdentity"] == "bob, run 2"

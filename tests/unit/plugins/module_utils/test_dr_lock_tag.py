@@ -27,11 +27,30 @@ def no_pause(seconds):
     return None
 
 
+class WatchClock(object):
+    """This machine's monotonic clock while a lock is watched; a sleep passes at once and runs `during_sleep`."""
+
+    def __init__(self):
+        self.ticks, self.slept, self.during_sleep = 0.0, 0.0, None
+
+    def monotonic(self):
+        return self.ticks
+
+    def sleep(self, seconds):
+        self.ticks += seconds
+        self.slept += seconds
+        if self.during_sleep:
+            self.during_sleep()
+
+
 def lock(arc_data, holder, duration=60, purpose="planned failover of sandbox_pair", dry_run=False,
-         instance="sqlprimary"):
+         instance="sqlprimary", watch=None, intent=None):
+    """A DrLock over the tag; `watch`: a WatchClock to watch a held lock with (None: a held lock is refused)."""
     tag = InstanceTag(arc_data, instance, TAG, sleep=no_pause)
     leases = dr_lock_tag.TagLeases(arc_data, instance, holder, tag=tag)
-    return DrLock(leases, NAME, holder, duration, purpose, dry_run=dry_run, clock=leases.now)
+    timing = {"monotonic": watch.monotonic, "sleep": watch.sleep} if watch else {}
+    return DrLock(leases, NAME, holder, duration, purpose, dry_run=dry_run, clock=leases.now, watch=bool(watch),
+                  intent=intent, **timing)
 
 
 def stored(arc_data):
@@ -62,16 +81,41 @@ def test_a_held_lock_refuses_another_holder_naming_the_holder_and_writes_nothing
     assert len(arc_data.client.patches) == 1
 
 
-def test_expiry_is_judged_on_resource_managers_clock(arc_data):
-    """The local clock plays no part: the lock stays held until Resource Manager's clock passes its expiry."""
+def test_a_tag_unchanged_for_its_duration_is_taken_over_whatever_its_times_say(arc_data):
+    """Neither Resource Manager's clock nor this machine's decides: the tag's value is watched for 30 + 2 s."""
     lock(arc_data, "alice, run 1", duration=30).acquire()
-    arc_data.client.advance(29)
-    with pytest.raises(LockHeld):
-        lock(arc_data, "bob, run 2").acquire()
-    arc_data.client.advance(2)
-    lease, previous = lock(arc_data, "bob, run 2").acquire()
-    assert previous["holder"] == "alice, run 1" and previous["expired"]
+    arc_data.client.advance(-600)  # the times in the tag are ten minutes in the future now
+    watch = WatchClock()
+    lease, previous = lock(arc_data, "bob, run 2", watch=watch).acquire()
+    assert watch.slept == 32 and previous["observed_unchanged_seconds"] == 32
     assert stored(arc_data)["h"] == "bob, run 2" and stored(arc_data)["t"] == 1
+    assert stored(arc_data)["k"] == {"h": "alice, run 1", "u": 32}
+
+
+def test_a_tag_renewed_while_watched_is_alive_and_refuses(arc_data):
+    alice = lock(arc_data, "alice, run 1", duration=30)
+    alice.acquire()
+    watch = WatchClock()
+    watch.during_sleep = lambda: (arc_data.client.advance(1), alice.renew()) if watch.slept == 10 else None
+    with pytest.raises(LockHeld) as caught:
+        lock(arc_data, "bob, run 2", watch=watch).acquire()
+    assert "held by 'alice, run 1'" in caught.value.message and "its holder is alive" in caught.value.message
+    assert watch.slept == 10
+
+
+def test_the_intent_is_kept_in_the_tag_and_survives_a_release_that_did_not_finish(arc_data):
+    intent = {"id": "1a2b3c4d5e6f", "mode": "forced", "pair": "p", "from_site": "primary", "to_site": "secondary",
+              "started": "2026-11-26T03:00:00.000000Z", "holder": "alice, run 1", "ended": False}
+    alice = lock(arc_data, "alice, run 1", intent=intent)
+    alice.acquire()
+    assert stored(arc_data)["x"] == {"i": "1a2b3c4d5e6f", "m": "forced", "f": "primary", "o": "secondary",
+                                     "s": "2026-11-26T03:00:00.000000Z"}
+    alice.release(finished=False)
+    assert stored(arc_data)["h"] == "" and stored(arc_data)["x"]["i"] == "1a2b3c4d5e6f"
+    lease, previous = lock(arc_data, "bob, run 2", intent=dict(intent, id="ffffffffffff")).acquire()
+    assert describe(lease, arc_data.client.now)["transition"]["id"] == "1a2b3c4d5e6f", "inherited, unfinished"
+    lock(arc_data, "bob, run 2").release(finished=True)
+    assert stored(arc_data)["x"]["e"] is True
 
 
 def test_the_holder_renews_keeping_its_acquisition_time(arc_data):
@@ -123,14 +167,14 @@ def test_a_write_overwritten_just_after_ours_is_detected_and_the_winner_named(ar
 
 def test_a_tag_changed_between_our_read_and_our_write_is_judged_again_before_writing(arc_data):
     lock(arc_data, "alice, run 1", duration=10).acquire()
-    arc_data.client.advance(11)  # expired: bob may take it over ...
+    watch = WatchClock()  # unchanged for 10 + 2 s: bob may take it over ...
 
     def carol_takes_it():  # ... but carol got there first
         arc_data.set_tag(TAG, json.dumps({"h": "carol, run 3", "p": "", "d": 60, "a": 1795662011,
                                           "r": 1795662011, "t": 1}))
-    arc_data.after_read = carol_takes_it
+    watch.during_sleep = lambda: setattr(arc_data, "after_read", carol_takes_it) if watch.slept == 12 else None
     with pytest.raises(LockHeld) as caught:
-        lock(arc_data, "bob, run 2").acquire()
+        lock(arc_data, "bob, run 2", watch=watch).acquire()
     assert "held by 'carol, run 3'" in caught.value.message
     assert stored(arc_data)["h"] == "carol, run 3"
 
