@@ -32,6 +32,7 @@ help:
 	@echo "make test-extended  the variants make test leaves out (other profiles, transports) and every molecule scenario"
 	@echo "make bench  measure wait latency, requests, task cost, failover overhead, fleet scale (bench/results/)"
 	@echo "make fault-matrix  every cell of the fault matrix (make test runs a slice); rewrites docs/reliability.md"
+	@echo "make soak   100 planned failovers under writes, 20 forced failover + rejoin cycles (build/soak/soak.{json,md})"
 
 # The virtualenv is rebuilt only when a requirements file changes.
 venv: $(VENV_STAMP)
@@ -128,6 +129,13 @@ bench: build-tree vendor-collections
 # One repetition at the smallest sizes, so that the bench cannot rot (part of make test; results in build/).
 bench-smoke: build-tree vendor-collections
 	$(BIN)/python -m bench --quick --output build/bench-smoke
+
+# The failover soak (tests/soak/): on a sandbox of its own under build/soak/, 100 planned failovers under a continuous
+# write workload, then 20 forced failover + rejoin cycles with the primary site killed; checks after every cycle, PSS
+# of every process; results in build/soak/soak.json and soak.md (exit 1 if a check failed). About 25 minutes.
+.PHONY: soak
+soak: build-tree
+	$(BIN)/python -m tests.soak --cycles 100 --forced 20 --output build/soak
 
 constraints: venv
 	{ echo "# Full, pinned set of development packages (pip freeze of requirements-dev.txt on Python 3.11)."; \
