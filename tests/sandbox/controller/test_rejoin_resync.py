@@ -2,6 +2,7 @@
 synchronized at once: its databases are NOT_HEALTHY from its demotion until it has caught up with the new primary,
 then HEALTHY (dr-semantics.md §1.7, emulator-audit #15). What it discarded is an Event on the instance and part of
 the engine's statistics, recorded before either side reports it synchronized."""
+import functools
 import threading
 import time
 
@@ -154,7 +155,7 @@ def test_no_side_reports_a_demoted_old_primary_synchronized_before_its_discard_i
     discard Events: neither side may say so while the returning old primary still holds, or has just discarded,
     its divergent log."""
     pair, old, new = split_brain(slow_link)
-    discard_recorded = lambda: events_of(old, "DivergentLogDiscarded")  # noqa: E731
+    discard_recorded = functools.partial(events_of, old, "DivergentLogDiscarded")
     versions = {side: pair.dags[side].get()["metadata"]["resourceVersion"] for side in pair.dags}
     reports = {}
     watcher = threading.Thread(target=lambda: reports.update(
