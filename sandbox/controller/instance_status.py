@@ -3,9 +3,10 @@ divergent log discarded on rejoin.
 
 A real Ready instance was seen with healthState Error and replicas [] (emulator-audit #11): the behaviour
 switch `instance_ha_detail` picks that, or the detailed form (healthState Healthy and the contained AG's
-replicas). In the detailed form, a database catching up after it discarded a divergent log is not
-synchronized: healthState Error, every replica's synchronizationState NOT_HEALTHY, and a message saying
-why, until it has caught up (dr-semantics.md §1.7, emulator-audit #15).
+replicas). In the detailed form, a database demoted by force is not synchronized while it reverts (until the
+primary has compared the two logs and it has discarded what the primary never had) and then catches up:
+healthState Error, every replica's synchronizationState NOT_HEALTHY, and a message saying why, until it has
+caught up (dr-semantics.md §1.7, emulator-audit #15).
 """
 from . import instance_spec
 
@@ -22,7 +23,19 @@ def high_availability(name, spec, runtime, detailed):
     return {**block, "healthState": "Healthy" if health == "HEALTHY" else "Error",
             "replicas": contained_ag_replicas(name, instance_spec.replicas_of(spec), spec.get("readableSecondaries", 0),
                                               health),
-            "message": catching_up(database) if database.catch_up_to is not None else None}
+            "message": not_synchronized(database)}
+
+
+def not_synchronized(database):
+    """Why the databases are not synchronized (reverting, or catching up), or None."""
+    if database.reverting:
+        return reverting(database)
+    return catching_up(database) if database.catch_up_to is not None else None
+
+
+def reverting(database):
+    return (f"databases not synchronized: {database.name} was demoted by force and is reverting: the transactions "
+            "it holds that the primary never received are discarded once the primary has compared the two logs")
 
 
 def contained_ag_replicas(name, replicas, readable, health="HEALTHY"):

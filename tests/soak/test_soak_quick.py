@@ -52,8 +52,6 @@ def test_forced_cycles_leave_one_primary_and_the_lock_free_and_discard_exactly_w
     assert cycles[0]["link_cut_seconds"] and cycles[0]["discarded"]["acknowledged_lost"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason="the rejoin's wait ends before the old primary's controller reports its "
-                   "discard (its Event comes after the handover record): the record says the count is unknown")
 def test_the_rejoin_record_counts_the_discarded_transactions(soak):
     assert [c["discarded"]["reported"] for c in soak["forced"]] == \
         [c["discarded"]["expected"] or None for c in soak["forced"]]

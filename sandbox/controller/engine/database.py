@@ -6,10 +6,13 @@ before it is acknowledged, and in synchronous mode also hardened by the partner 
 primary streams. Role and epoch history are persisted, so a primary killed and restarted still
 believes it is primary: exactly the returning old primary of a forced failover.
 
-A rejoining side whose log diverged discards what the new primary never had, then is not synchronized
-(NOT_HEALTHY) until it has caught up with the primary's log as it stood when the discard happened: SQL
-Server leaves such databases not synchronized until they catch up (dr-semantics.md §1.7,
-emulator-audit #15). Each discard is kept (count and LSN range) for the controller to report.
+A side demoted by force (the returning old primary of a forced failover) may hold log the new primary never
+had: it is reverting, not synchronized (NOT_HEALTHY), until the primary has compared the two logs. It then
+discards what the new primary never had and is still not synchronized until it has caught up with the primary's
+log as it stood when the discard happened, and until the discard is on record. SQL Server does the same: the
+former primary resumes as a secondary that reverts (REVERTING), then synchronizes (SYNCHRONIZING), and is HEALTHY
+only then (dr-semantics.md §1.7, emulator-audit #15). Each discard is kept (count and LSN range) for the
+controller to report.
 """
 import asyncio
 import time
@@ -43,6 +46,8 @@ class Database:
         self.discards_reported = meta.get("discards_reported", 0)
         # while catching up after a discard: the primary's LSN to reach; None when synchronized
         self.catch_up_to = meta.get("catch_up_to")
+        # demoted by force, its log not yet compared with the new primary's: it may hold divergent records
+        self.reverting = meta.get("reverting", False)
         self.on_resync_change = lambda: None  # the instance's status follows it
         self.data = {r["key"]: (r["lsn"], r["value"]) for r in self.log.records}
         self.writes_blocked = None  # a reason while a planned failover holds writes
@@ -57,7 +62,7 @@ class Database:
     def _save(self):
         jsonfile.save(self._meta_path, {"role": self.role, "epochs": self.epochs, "counters": self.counters,
                                         "discards": self.discards, "discards_reported": self.discards_reported,
-                                        "catch_up_to": self.catch_up_to})
+                                        "catch_up_to": self.catch_up_to, "reverting": self.reverting})
 
     @property
     def tip(self):
@@ -155,6 +160,7 @@ class Database:
         The database is then not synchronized until it holds the primary's log up to `primary_tip` (the
         primary's last LSN when it asked for the discard)."""
         dropped = self.log.truncate(lsn)
+        was_reverting, self.reverting = self.reverting, False  # the log is the primary's up to `lsn` now
         self._next_lsn = self.tip + 1
         self.epochs = [e for e in self.epochs if e[1] <= lsn] or history.initial(self.name)
         self.data = {r["key"]: (r["lsn"], r["value"]) for r in self.log.records}
@@ -167,9 +173,17 @@ class Database:
             self.catch_up_to = catch_up_to if catch_up_to > lsn else None
         self._save()
         self._notify()
-        if dropped:
+        if dropped or was_reverting:
             self.on_resync_change()
         return len(dropped)
+
+    def log_matches_primary(self):
+        """The primary compared the two logs and this one holds nothing the primary does not: nothing to revert."""
+        if not self.reverting:
+            return
+        self.reverting = False
+        self._save()
+        self.on_resync_change()
 
     # -- roles ------------------------------------------------------------------------------------
     def promote(self, partner_epochs=(), partner_tip=None):
@@ -182,17 +196,24 @@ class Database:
         self.counters["partner_lsn_at_promotion"] = partner_tip
         self.counters["lost_at_promotion_at_least"] = max(0, (partner_tip or 0) - self.tip)
         self.other_primary = None
-        was_resyncing, self.catch_up_to = self.catch_up_to is not None, None  # a primary is what others follow
+        # a primary is what others follow: nothing to revert or catch up with
+        was_resyncing = self.catch_up_to is not None or self.reverting
+        self.catch_up_to, self.reverting = None, False
         self._save()
         if was_resyncing:
             self.on_resync_change()
         self._notify()
 
-    def demote(self):
+    def demote(self, forced=False):
+        """Become secondary. `forced` (force-secondary): the log may hold records the new primary never had, so
+        this side reverts, not synchronized, until the primary has compared the two logs."""
         self.role = SECONDARY
         self.other_primary = None
+        self.reverting = self.reverting or forced
         self._save()
         self._notify()
+        if forced:
+            self.on_resync_change()
 
     # -- observation ------------------------------------------------------------------------------
     def _notify(self):
@@ -211,10 +232,10 @@ class Database:
 
     @property
     def synchronization_health(self):
-        """NOT_HEALTHY while catching up after a discard or before the discard is reported, HEALTHY otherwise
-        (the link's state aside)."""
+        """NOT_HEALTHY while reverting after a forced demotion, while catching up after a discard or before the
+        discard is reported, HEALTHY otherwise (the link's state aside)."""
         unreported = self.discards_reported < len(self.discards)
-        return "NOT_HEALTHY" if self.catch_up_to is not None or unreported else "HEALTHY"
+        return "NOT_HEALTHY" if self.reverting or self.catch_up_to is not None or unreported else "HEALTHY"
 
     def unreported_discards(self):
         return self.discards[self.discards_reported:]
@@ -231,7 +252,7 @@ class Database:
                 "other_primary": self.other_primary, **self.counters,
                 "last_discarded_lsns": [last["first_lsn"], last["last_lsn"]] if last else None,
                 "discards": self.discards, "synchronization_health": self.synchronization_health,
-                "catching_up_to_lsn": self.catch_up_to}
+                "catching_up_to_lsn": self.catch_up_to, "reverting": self.reverting}
 
     def close(self):
         self.log.close()

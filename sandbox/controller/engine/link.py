@@ -216,8 +216,19 @@ class MirroringLink:
 
     def _note_partner(self, word):
         self.partner.update({k: word[k] for k in ("role", "epoch", "epochs", "tip", "sync", "health") if k in word})
+        self._compare_with_primary(word)
         both_primary = self.db.role == PRIMARY and word.get("role") == PRIMARY
         self.db.other_primary = f"{word.get('from')} (epoch {word.get('epoch')})" if both_primary else None
+
+    def _compare_with_primary(self, word):
+        """A side reverting after a forced demotion whose log the primary's word shows to be a prefix of the
+        primary's (nothing the primary never had) has nothing to revert. One that holds more stays reverting
+        until the primary's truncate (after the common point) arrives."""
+        if not self.db.reverting or self.db.role != SECONDARY or word.get("role") != PRIMARY or "epochs" not in word:
+            return
+        common = history.common_point(self.db.epochs, self.db.tip, word["epochs"], word.get("tip", 0))
+        if common == self.db.tip:
+            self.db.log_matches_primary()
 
     # -- outbound: our connection to the partner's endpoint ----------------------------------------
     async def _connect_loop(self):
@@ -490,7 +501,7 @@ class MirroringLink:
     async def demote_now(self):
         """force-secondary: demote at once; a connected partner is asked to take over at its own tip."""
         self._promoted.clear()
-        self.db.demote()
+        self.db.demote(forced=True)
         self._changed()
         # a commit in flight lands after the demotion: the partner must learn the final tip, or it
         # would not truncate that record when it takes over

@@ -1,12 +1,15 @@
-"""A returning old primary rejoined with force-secondary discards its divergent log, but is not synchronized
-at once: its databases are NOT_HEALTHY until it has caught up with the new primary, then HEALTHY
-(dr-semantics.md §1.7, emulator-audit #15). What it discarded is an Event on the instance and part of the
-engine's statistics."""
+"""A returning old primary rejoined with force-secondary reverts and discards its divergent log, but is not
+synchronized at once: its databases are NOT_HEALTHY from its demotion until it has caught up with the new primary,
+then HEALTHY (dr-semantics.md §1.7, emulator-audit #15). What it discarded is an Event on the instance and part of
+the engine's statistics, recorded before either side reports it synchronized."""
+import functools
+import threading
 import time
 
 import pytest
 
-from .conftest import Pair, own_sandbox, partitioned, site_down, wait_for, wait_same_logs, write_many
+from .conftest import (FOG, Pair, own_sandbox, partitioned, site_down, wait_for, wait_same_logs, watch_until,
+                       write_many)
 from .licence_support import open_to_clients
 
 FORCED = "force-primary-allow-data-loss"
@@ -50,9 +53,11 @@ def split_brain(sandbox):
 
 
 def not_synchronized(instance):
-    """The instance's HA status once it reports its databases not synchronized."""
-    return wait_for(lambda: (ha := ha_of(instance)).get("healthState") == "Error" and ha,
-                    what=f"the HA status of {instance.name} Error")
+    """The instance's HA status once it reports its databases not synchronized while catching up after its
+    discard."""
+    return wait_for(lambda: (ha := ha_of(instance)).get("healthState") == "Error"
+                    and "divergent transactions" in (ha.get("message") or "") and ha,
+                    what=f"the HA status of {instance.name} Error, catching up")
 
 
 def test_a_rejoined_old_primary_is_not_healthy_until_it_has_caught_up(slow_link, record_property):
@@ -120,3 +125,56 @@ def _stats_or_none(instance):
         return instance.stats()
     except OSError:
         return None
+
+
+def synchronized(status):
+    """What a reader of a FailoverGroup takes for a synchronized side: both replicas CONNECTED and HEALTHY."""
+    replicas = status.get("replicas") or []
+    return len(replicas) == 2 and all(r.get("connectedState") == "CONNECTED" and r.get("synchronizationState") ==
+                                      "HEALTHY" for r in replicas)
+
+
+def watch_reports(dag, resource_version, discard_recorded):
+    """Every status of `dag` a watch delivers from `resource_version` until one says synchronized, each with
+    whether the discard was on record when the watch delivered it."""
+    reports = []
+
+    def until_synchronized(obj):
+        status = obj.get("status") or {}
+        reports.append({"status": status, "discard_recorded": bool(discard_recorded()),
+                        "synchronized": synchronized(status)})
+        return reports[-1]["synchronized"]
+    api = dag.site.custom()
+    watch_until(api, FOG[0], FOG[1], dag.site.namespace, dag.name, resource_version, until_synchronized, timeout=40,
+                what="a synchronized status")
+    return reports
+
+
+def test_no_side_reports_a_demoted_old_primary_synchronized_before_its_discard_is_on_record(slow_link):
+    """The collection's rejoin waits until both sides report every replica CONNECTED and HEALTHY, then counts the
+    discard Events: neither side may say so while the returning old primary still holds, or has just discarded,
+    its divergent log."""
+    pair, old, new = split_brain(slow_link)
+    discard_recorded = functools.partial(events_of, old, "DivergentLogDiscarded")
+    versions = {side: pair.dags[side].get()["metadata"]["resourceVersion"] for side in pair.dags}
+    reports = {}
+    watcher = threading.Thread(target=lambda: reports.update(
+        new=watch_reports(pair.dags["secondary"], versions["secondary"], discard_recorded)))
+    watcher.start()
+    demoted = pair.dags["primary"].set_role("force-secondary")
+    reports["old"] = watch_reports(pair.dags["primary"], versions["primary"], discard_recorded)
+    watcher.join(45)
+    assert not watcher.is_alive() and "new" in reports, "the new primary's side never reported synchronized"
+
+    for side, seen in reports.items():
+        early = [r["status"] for r in seen if r["synchronized"] and not r["discard_recorded"]]
+        assert early == [], f"{side} side reported synchronized before the discard Event existed: {early}"
+    # the old side reported its new generation connected but not synchronized (reverting, then catching up)
+    generation = demoted["metadata"]["generation"]
+    connected_not_synchronized = [r["status"] for r in reports["old"] if not r["synchronized"] and r["status"].get(
+        "observedGeneration") == generation and all(x.get("connectedState") == "CONNECTED"
+                                                    for x in r["status"].get("replicas") or [{}])]
+    assert connected_not_synchronized, reports["old"]
+    first = {x["replicaName"]: x["synchronizationState"] for x in connected_not_synchronized[0]["replicas"]}
+    assert first[old.name] == "NOT_HEALTHY", first
+    assert old.stats()["discarded_on_rejoin"] == DIVERGENT
