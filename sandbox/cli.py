@@ -5,7 +5,7 @@ import os
 import sys
 import urllib.error
 
-from . import inventory, kubeconfig
+from . import fault_presets, inventory, kubeconfig
 from .control import Sandbox
 from .controller.behaviour import DEFAULT as DEFAULT_BEHAVIOUR, PROFILES as BEHAVIOURS
 from .exec_credential import EXEC_INFO_VARIABLE, ExecCredentialError, exec_credential
@@ -27,6 +27,12 @@ def _print_status(report):
         behaviour = site.get("behaviour") if "controller" in site["components"] else "none (API only)"
         print(f"  {name:<10} {state:<8} {site['api_url']:<28} context {site['context']:<14} "
               f"namespace {site['namespace']:<6} behaviour {behaviour:<13} kubeconfig {site['kubeconfig']}")
+    link = report.get("link") or {}
+    if link.get("flapping"):
+        flapping = link["flapping"]
+        print(f"  link       FLAPPING down {flapping['down']:g} s every {flapping['period']:g} s")
+    elif link.get("partitioned"):
+        print("  link       CUT (partition)")
     azure = report.get("azure")
     if azure:
         state = "running" if azure["running"] else "STOPPED"
@@ -35,12 +41,33 @@ def _print_status(report):
 
 
 def _fault_rule(args):
-    rule = {"verb": args.verb, "resource": args.resource}
-    for key in ("code", "rate", "retry_after", "latency_ms", "drop", "count", "namespace", "user_agent"):
+    rule = dict(fault_presets.PRESETS[args.preset]) if args.preset else {}
+    rule.update(verb=args.verb or rule.get("verb", "*"), resource=args.resource or rule.get("resource", "*"))
+    for key in ("code", "rate", "retry_after", "latency_ms", "latency_jitter_ms", "drop", "count", "namespace",
+                "user_agent", "watch"):
         value = getattr(args, key)
         if value is not None:
             rule[key] = value
     return rule
+
+
+def _arm_fault(ops, args):
+    if args.clear:
+        return ops.clear_faults()
+    rule = {"method": args.method, "resource_type": args.resource_type}
+    if args.hold_lro:
+        rule["lro"] = "hold"
+    for key in ("code", "rate", "count", "retry_after", "hold_seconds"):
+        value = getattr(args, key)
+        if value is not None:
+            rule[key] = value
+    return ops.set_faults(ops.faults() + [rule])
+
+
+def _arm_tokens(ops, args):
+    if args.revoke:
+        return {"revoked_at": ops.revoke_tokens(args.principal)}
+    return {"lifetime_seconds": ops.set_token_lifetime(args.lifetime)}
 
 
 def _sql(args, endpoint):
@@ -122,10 +149,14 @@ def run(args):
     elif args.command == "start":
         sandbox.start_site(args.site)
         print(f"site {args.site} started")
+    elif args.command == "controller":
+        print(sandbox.controller(args.site, args.action, args.after))
     elif args.command == "partition":
         print(sandbox.partition())
     elif args.command == "heal":
         print(sandbox.heal())
+    elif args.command == "flap":
+        print(sandbox.flap(args.period, args.down, getattr(args, "for")))
     elif args.command == "inventory":
         if direct.enabled():
             inventory.write(args.output, sandbox.sites(), sandbox.files, sandbox.admin_password(), args.pairs,
@@ -147,6 +178,14 @@ def run(args):
         ops = SiteOps(sandbox.files[args.site], site)
         rules = ops.clear_faults() if args.clear else ops.set_faults(ops.faults() + [_fault_rule(args)])
         print(json.dumps(rules, indent=2))
+    elif args.command in ("arm-fault", "arm-tokens"):
+        if not direct.enabled():
+            raise SandboxError(f"{args.command}: the sandbox in {sandbox.runtime_dir} is not in direct mode")
+        print(json.dumps(_arm_fault(direct.ops(), args) if args.command == "arm-fault"
+                         else _arm_tokens(direct.ops(), args), indent=2))
+    elif args.command == "cut-watches":
+        ops = SiteOps(sandbox.files[args.site], sandbox.sites()[args.site])
+        print(json.dumps(ops.cut_watches(args.user_agent, args.resource), indent=2))
 
 
 def parser():
@@ -185,8 +224,21 @@ def parser():
                        ("start", "start a site again with its state")):
         command = commands.add_parser(name, help=text)
         command.add_argument("--site", required=True, choices=SITE_NAMES)
+    controller = commands.add_parser("controller", help="restart, stop, start or kill a site's Arc controller, "
+                                                        "its API server staying up")
+    controller.add_argument("action", choices=("restart", "stop", "start", "kill"),
+                            help="restart: the controller dies now and starts again (--after); stop/start: the same "
+                                 "in two steps; the SQL engines run on (a rescheduled pod). kill: the whole process, "
+                                 "engines included, until `start --site`")
+    controller.add_argument("--site", required=True, choices=SITE_NAMES)
+    controller.add_argument("--after", type=float, help="restart: seconds the controller stays down (default 0)")
     commands.add_parser("partition", help="cut the mirroring link between the sites (both directions)")
-    commands.add_parser("heal", help="restore the mirroring link between the sites")
+    commands.add_parser("heal", help="restore the mirroring link between the sites (and stop it flapping)")
+    flap = commands.add_parser("flap", help="cut and heal the mirroring link over and over, in the background, "
+                                            "until `heal` or --for seconds")
+    flap.add_argument("--period", type=float, required=True, help="seconds from one cut to the next")
+    flap.add_argument("--down", type=float, required=True, help="seconds the link stays cut each time")
+    flap.add_argument("--for", type=float, help="seconds to flap (default: until `heal`)")
     fleet = commands.add_parser("inventory", help="write an inventory of N DR pairs on the two sites (a fleet)")
     fleet.add_argument("--pairs", type=int, required=True, help="number of DR pairs")
     fleet.add_argument("--output", required=True, help="inventory file to write (mode 0600)")
@@ -210,17 +262,53 @@ def parser():
     fault = commands.add_parser("fault", help="add a fault injection rule to a site's API, or clear them")
     fault.add_argument("--site", required=True, choices=SITE_NAMES)
     fault.add_argument("--clear", action="store_true", help="remove every rule")
-    fault.add_argument("--verb", default="*", help="get, list, watch, create, update, patch, delete or *")
-    fault.add_argument("--resource", default="*", help="plural, optionally with /status, or *")
+    fault.add_argument("--preset", choices=sorted(fault_presets.PRESETS),
+                       help="start from a named rule (%s); the other options override its fields" % "; ".join(
+                           f"{name}: {text}" for name, text in sorted(fault_presets.DESCRIPTIONS.items())))
+    fault.add_argument("--verb", help="get, list, watch, create, update, patch, delete or * (default *)")
+    fault.add_argument("--resource", help="plural, optionally with /status, or * (default *)")
     fault.add_argument("--namespace")
     fault.add_argument("--user-agent", help="only requests whose User-Agent starts with this (e.g. arcdata.sqlmi/)")
     fault.add_argument("--code", type=int, help="answer with this status code (429, 500, 503, ...)")
     fault.add_argument("--rate", type=float, help="fraction of matching requests affected (default 1)")
     fault.add_argument("--retry-after", type=int, help="Retry-After seconds for 429/503")
     fault.add_argument("--latency-ms", type=float, help="added latency")
+    fault.add_argument("--latency-jitter-ms", type=float,
+                       help="a random extra latency between 0 and this, drawn per request")
+    fault.add_argument("--watch", choices=("expire",),
+                       help="expire: answer 410 Gone (Expired) to matching watches resumed from a resourceVersion")
     fault.add_argument("--drop", choices=("before", "after"), help="cut the connection before or after processing")
     fault.add_argument("--count", type=int, help="stop after this many faults")
+    _arm_parsers(commands)
+    cut = commands.add_parser("cut-watches", help="reset every open watch of a site's API now")
+    cut.add_argument("--site", required=True, choices=SITE_NAMES)
+    cut.add_argument("--user-agent", help="only watches of clients whose User-Agent starts with this")
+    cut.add_argument("--resource", help="only watches of this resource (plural)")
     return top
+
+
+def _arm_parsers(commands):
+    """arm-fault and arm-tokens: faults of the sandbox's Azure (direct mode, sandbox/arm/faults.py)."""
+    fault = commands.add_parser("arm-fault", help="direct mode: add a fault rule to the sandbox's ARM, or clear them")
+    fault.add_argument("--clear", action="store_true", help="remove every rule")
+    fault.add_argument("--method", default="*", help="GET, PUT, PATCH, DELETE or * (default %(default)s)")
+    fault.add_argument("--resource-type", default="*",
+                       help="sqlManagedInstances, failoverGroups, operationStatuses, ... or * (default %(default)s)")
+    fault.add_argument("--code", type=int, help="answer with ARM's error for this status (429, 500, 502, 503, 504)")
+    fault.add_argument("--retry-after", type=int, help="Retry-After seconds (429: default 5)")
+    fault.add_argument("--hold-lro", action="store_true",
+                       help="a matching write's long-running operation stays InProgress (the resource Accepted)")
+    fault.add_argument("--hold-seconds", type=float, help="for --hold-lro: this long (default: until --clear)")
+    fault.add_argument("--rate", type=float, help="fraction of matching requests affected (default 1)")
+    fault.add_argument("--count", type=int, help="stop after this many faults")
+    tokens = commands.add_parser("arm-tokens", help="direct mode: revoke the access tokens issued so far, or set "
+                                                    "the lifetime of new ones")
+    action = tokens.add_mutually_exclusive_group(required=True)
+    action.add_argument("--revoke", action="store_true",
+                        help="every token issued so far gets 401 ExpiredAuthenticationToken from now on")
+    action.add_argument("--lifetime", type=_positive_seconds, help="seconds new tokens last")
+    action.add_argument("--default-lifetime", action="store_true", help="new tokens last the configured lifetime")
+    tokens.add_argument("--principal", help="--revoke: only this principal's tokens (operator, reader, ...)")
 
 
 def _exec_parsers(commands):

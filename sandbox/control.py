@@ -1,16 +1,21 @@
 """The sandbox as a whole: bring both sites up, report on them, take them down, simulate disasters."""
 import datetime
 import json
+import os
 import secrets
 import shutil
+import signal
 import socket
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
-from . import inventory, kubeconfig, pki, supervisor
+from . import flapper, inventory, kubeconfig, pki, supervisor
+from .fault_notes import site_note
 from .layout import (CREDENTIALS, DEFAULT_ADDRESSES, DEFAULT_API_PORT, DEFAULT_NAMESPACE, PROFILES, SITE_NAMES,
                      SiteConfig, site_files, write_private)
 from .apiserver.signed_tokens import ensure_signing_key
-from .controller import behaviour
+from .controller import behaviour, jsonfile, restarts
 from .controller.settings import Timings
 from .supervisor import COMPONENTS, SandboxError
 
@@ -107,10 +112,50 @@ class Sandbox:
         for component in reversed(COMPONENTS):  # whatever runs, even if the configuration changed
             supervisor.stop(files, component, hard=True)
 
+    def controller(self, name, action, after=None):
+        """Fault the site's Arc controller, the API server staying up. `restart`: the controller proper dies now
+        and starts again after `after` seconds (at once when None), the SQL engines running on, as when its pod
+        is rescheduled; `stop` / `start`: the same in two steps; `kill`: the whole process dies (controller and
+        engines, as on a node's loss) until `start --site`. Returns what was done."""
+        files = self.files[self._check_site(name)]
+        pid = supervisor.running_pid(files, "controller")
+        if pid is None:
+            raise SandboxError(f"site {name}: the controller is not running (`python -m sandbox start --site {name}`)")
+        if action == "kill":
+            supervisor.stop(files, "controller", hard=True)
+            site_note(files, {"controller": "killed"})
+            return f"site {name}: controller process killed with its SQL engines (start it with `start --site`)"
+        before = restarts.read_state(files)
+        if action == "start":
+            os.kill(pid, signal.SIGUSR2)
+            self._wait_controller(files, lambda state: state.get("running"), "start")
+            return f"site {name}: controller started"
+        down = None if action == "stop" else float(after or 0)
+        jsonfile.save(restarts.request_path(files), {"down_seconds": down})
+        os.kill(pid, signal.SIGUSR1)
+        self._wait_controller(files, lambda state: not state.get("running") or state.get("restarts", 0) > before.get(
+            "restarts", 0), action)
+        if action == "restart" and not after:
+            self._wait_controller(files, lambda state: state.get("restarts", 0) > before.get("restarts", 0), action)
+            return f"site {name}: controller restarted (the SQL engines ran on)"
+        if action == "restart":
+            return f"site {name}: controller stopped; it starts again in {after:g} s"
+        return f"site {name}: controller stopped (the SQL engines run on); `controller --site {name} start` starts it"
+
+    @staticmethod
+    def _wait_controller(files, reached, action, timeout=supervisor.READY_TIMEOUT_SECONDS):
+        deadline = time.monotonic() + timeout
+        while not reached(restarts.read_state(files)):
+            if time.monotonic() > deadline:
+                raise SandboxError(f"{files.dir.name}: the controller did not {action} within {timeout} s; last log "
+                                   "lines:\n" + supervisor.log_tail(files, "controller"))
+            time.sleep(0.05)
+
     def down(self, keep_state=False):
         """Stop every process the sandbox started; remove its runtime directory unless asked to keep it."""
         if not self.runtime_dir.exists():
             return
+        self.stop_flapping()
         for files in self.files.values():
             for component in reversed(COMPONENTS):
                 supervisor.stop(files, component)
@@ -124,12 +169,45 @@ class Sandbox:
 
     def partition(self):
         self.sites()
+        self.stop_flapping()
         self.partition_flag.touch()
+        flapper.note_both(self.runtime_dir, {"link": "cut"})
         return "mirroring link between the sites cut (both directions)"
 
     def heal(self):
+        """Restore the link, and stop it flapping."""
+        self.stop_flapping()
         self.partition_flag.unlink(missing_ok=True)
+        flapper.note_both(self.runtime_dir, {"link": "healed"})
         return "mirroring link between the sites restored"
+
+    def flap(self, period, down, duration=None):
+        """Cut the link for `down` seconds every `period` seconds, for `duration` seconds (until `heal` when
+        None), in a process of the sandbox's own (sandbox/flapper.py)."""
+        self.sites()
+        try:
+            schedule = flapper.check_schedule(period, down, duration)
+        except ValueError as exc:
+            raise SandboxError(str(exc)) from None
+        self.stop_flapping()
+        files = flapper.FlapperFiles(self.runtime_dir)
+        files.schedule.write_text(json.dumps(schedule) + "\n")
+        supervisor.start(files, flapper.COMPONENT)
+        supervisor.wait_component_ready(files, SimpleNamespace(name="link"), flapper.COMPONENT)
+        until = f"for {duration:g} s" if duration else "until `heal`"
+        return f"mirroring link flapping: down {down:g} s every {period:g} s, {until}"
+
+    def flapping(self):
+        """The running flapper's schedule, or None."""
+        files = flapper.FlapperFiles(self.runtime_dir)
+        if not supervisor.running_pid(files, flapper.COMPONENT):
+            return None
+        return json.loads(files.schedule.read_text())
+
+    def stop_flapping(self):
+        files = flapper.FlapperFiles(self.runtime_dir)
+        if files.dir.exists():
+            supervisor.stop(files, flapper.COMPONENT)
 
     def rotate_certificate(self, site_name, instance, valid_days=None):
         """Ask the site's controller for a new mirroring certificate of `instance` (through the API), valid
@@ -178,7 +256,8 @@ class Sandbox:
             return {"runtime_dir": str(self.runtime_dir), "exists": False, "sites": {}}
         report = {"runtime_dir": str(self.runtime_dir), "exists": True,
                   "profile": json.loads(self.config_path.read_text())["profile"],
-                  "inventory": str(self.inventory_path), "sites": {}}
+                  "inventory": str(self.inventory_path), "sites": {},
+                  "link": {"partitioned": self.partition_flag.exists(), "flapping": self.flapping()}}
         for name, site in self.sites().items():
             files = self.files[name]
             pids = {c: supervisor.running_pid(files, c) for c in self.components()}

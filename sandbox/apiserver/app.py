@@ -12,6 +12,28 @@ from .patching import APPLY_PATCH
 
 OPS_PREFIX = "/_sandbox/"
 HEALTH_PATHS = {"/healthz", "/livez", "/readyz"}
+# request keys: a watch a fault rule tells its resourceVersion expired; a watch cut by the operation, as audited
+EXPIRE_WATCH = "sandbox.expire_watch"
+CUT_FAULT = "sandbox.cut_fault"
+
+
+class OpenWatch:
+    """A watch being served: enough to select it for a cut and to say what was cut."""
+
+    def __init__(self, request, info, user_agent):
+        self.request, self.info, self.user_agent = request, info, user_agent
+
+    @property
+    def connected(self):
+        """False once the client went away (the stream notices only at its next write)."""
+        transport = self.request.transport
+        return transport is not None and not transport.is_closing()
+
+    def selected(self, user_agent, resource):
+        return self.connected and self.user_agent.startswith(user_agent) and resource in ("", self.info.resource)
+
+    def describe(self):
+        return {"resource": self.info.resource, "namespace": self.info.namespace, "user_agent": self.user_agent}
 
 
 def json_response(body, status=200, headers=None):
@@ -35,7 +57,7 @@ class ApiServer:
         self.audit = audit
         self.faults = faults
         self.server_address = server_address
-        self._watch_tasks = set()
+        self._watches = {}  # task -> OpenWatch: the watches being served, so that a fault can cut them
 
     def application(self):
         app = web.Application(middlewares=[self._middleware], client_max_size=bodies.MAX_BODY_BYTES + 1024)
@@ -45,7 +67,7 @@ class ApiServer:
 
     async def _end_watches(self, app):  # pylint: disable=unused-argument
         """Watches otherwise last until their timeout; a stopping server ends them, as a real one does."""
-        for task in list(self._watch_tasks):
+        for task in list(self._watches):
             task.cancel()
 
     # -- cross-cutting ----------------------------------------------------------------------------
@@ -73,7 +95,7 @@ class ApiServer:
         try:
             user = self.authenticator.authenticate(request.headers.get("Authorization"))
             self._admit(user, request, info)
-            rule = self.faults.pick(info, request.headers.get("User-Agent", ""))
+            rule = self.faults.pick(info, request.headers.get("User-Agent", ""), _resumed_watch(info, request))
             if rule is not None:
                 fault = rule.spec
                 await self._inject_before(request, rule)
@@ -88,13 +110,16 @@ class ApiServer:
             return error_response(exc)
         finally:
             self.audit.record(info, code, started, request.query.get("dryRun") == "All",
-                              request.headers.get("User-Agent", ""), fault, user.name if user else "",
-                              user.credential if user else None)
+                              request.headers.get("User-Agent", ""), request.get(CUT_FAULT) or fault,
+                              user.name if user else "", user.credential if user else None)
 
-    @staticmethod
-    async def _inject_before(request, rule):
-        if rule.latency_ms:
-            await asyncio.sleep(rule.latency_ms / 1000)
+    async def _inject_before(self, request, rule):
+        latency = self.faults.latency_seconds(rule)
+        if latency:
+            await asyncio.sleep(latency)
+        if rule.watch == "expire":
+            request[EXPIRE_WATCH] = True
+            return
         if rule.drop == "before":
             request.transport.abort()
             raise errors.ApiError(0, "Dropped", "connection dropped by fault injection")
@@ -190,12 +215,27 @@ class ApiServer:
         label_match, field_match = self._selectors(request, rtype)
         watch_request = watch.WatchRequest(rtype, info.version, info.namespace, label_match, field_match,
                                            request.query)
+        watch_request.expire = request.get(EXPIRE_WATCH, False)
         task = asyncio.current_task()
-        self._watch_tasks.add(task)
+        self._watches[task] = OpenWatch(request, info, request.headers.get("User-Agent", ""))
         try:
             return await watch.stream(request, self.store, watch_request)
         finally:
-            self._watch_tasks.discard(task)
+            self._watches.pop(task, None)
+
+    def cut_watches(self, user_agent="", resource=""):
+        """Reset the connection of every open watch (of clients whose User-Agent starts with `user_agent`, of
+        `resource` if given), as a restarted API server or load balancer does; returns what was cut."""
+        cut = []
+        for task, open_watch in list(self._watches.items()):
+            if not open_watch.selected(user_agent, resource):
+                continue
+            open_watch.request[CUT_FAULT] = {"watch": "cut"}
+            if open_watch.request.transport is not None:
+                open_watch.request.transport.abort()
+            task.cancel()
+            cut.append(open_watch.describe())
+        return cut
 
     async def _create(self, request, info, rtype):
         if info.name:
@@ -259,6 +299,12 @@ class ApiServer:
             elif request.method == "DELETE":
                 self.faults.configure([])
             return json_response({"rules": self.faults.describe()})
+        if request.path == "/_sandbox/watches/cut" and request.method == "POST":
+            wanted = await request.json() if request.can_read_body else {}
+            return json_response({"cut": self.cut_watches(wanted.get("user_agent") or "",
+                                                          wanted.get("resource") or "")})
+        if request.path == "/_sandbox/watches":
+            return json_response({"watches": [w.describe() for w in self._watches.values() if w.connected]})
         if request.path == "/_sandbox/info":
             return json_response({"resourceVersion": self.store.resource_version,
                                   "oldestWatchable": self.store.oldest_watchable})
@@ -289,6 +335,13 @@ def _field_validation(request, verb):
     if value not in FIELD_VALIDATION:
         raise errors.invalid_options(OPTIONS_KIND[verb], [_option_cause("fieldValidation", value, FIELD_VALIDATION)])
     return value
+
+
+def _resumed_watch(info, request):
+    """A watch that resumes from a resourceVersion (not one that starts with the current state)."""
+    query = request.query
+    return (info.verb == "watch" and query.get("resourceVersion", "") not in ("", "0")
+            and query.get("sendInitialEvents") not in ("true", "1"))
 
 
 def _int_param(request, name):

@@ -5,6 +5,7 @@ import socket
 from types import SimpleNamespace
 
 from .. import inventory, pki, supervisor
+from ..ops import AzureOps
 from ..supervisor import SandboxError
 from . import principals
 from .behaviour import ArmBehaviour
@@ -73,6 +74,10 @@ class DirectMode:
             connect_data_controller(files_by_site[name], site, config)
         supervisor.start(self.files, COMPONENT)
         supervisor.wait_component_ready(self.files, SimpleNamespace(name="azure"), COMPONENT)
+
+    def ops(self):
+        """The client of this Azure's operations endpoint (faults, tokens)."""
+        return AzureOps(self.files, self.config().base_url)
 
     def stop(self, hard=False):
         supervisor.stop(self.files, COMPONENT, hard=hard)

@@ -16,6 +16,7 @@ class AzureFiles:
         self.signing_key = self.dir / "token-signing.key"
         self.resources = self.dir / "resources.json"
         self.audit_log = self.dir / "audit.jsonl"
+        self.ops_token = self.dir / "ops-token"  # the operations endpoint's (faults), mode 0600
         self.pki = self.dir / "pki"
         self.ca_cert = self.pki / "ca.crt"
         self.ca_key = self.pki / "ca.key"

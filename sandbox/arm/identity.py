@@ -75,7 +75,7 @@ async def token(request):
         return entra_error(400, "invalid_resource", 500011,
                            f"The resource principal named {form.get('scope')!r} was not found in the tenant named "
                            f"{request.app['config'].tenant_id}.")
-    lifetime = principal.token_lifetime_seconds or request.app["config"].token_lifetime_seconds
+    lifetime = tokens.lifetime(principal.token_lifetime_seconds or request.app["config"].token_lifetime_seconds)
     return web.json_response({"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
                               "access_token": tokens.issue(principal, audience, lifetime)},
                              headers={"Cache-Control": "no-store, no-cache"})

@@ -33,6 +33,10 @@ class OperationHandlers:
     def accepted(self, request, record, status, location):
         """Answer a write that runs on: the resource as it stands (none for a DELETE) and the operation's URL."""
         operation_id = self.store.start_operation(record["resource"]["id"])
+        hold = self.faults.hold(request.method, request.get("resource_type", "")) if self.faults else None
+        if hold is not None:
+            self._holds[operation_id] = hold
+            request["fault"] = hold.spec
         url = operation_url(self.config, location, operation_id, request.query["api-version"])
         headers = {"Azure-AsyncOperation": url, "Retry-After": str(self.config.lro_retry_after_seconds)}
         if status == 202:
@@ -54,6 +58,7 @@ class OperationHandlers:
         async def run():
             error = None
             try:
+                await self._held(operation_id)
                 await work()
             except WriteRejected as exc:
                 error = {"code": "ProjectionFailed", "message": str(exc)}
@@ -66,6 +71,17 @@ class OperationHandlers:
                 self.store.put(current)
             self.store.finish_operation(operation_id, error)
         self.spawn(run())
+
+    async def _held(self, operation_id):
+        """Wait while a fault rule holds the operation InProgress, then note its release."""
+        rule = self._holds.get(operation_id)
+        if rule is None:
+            return
+        try:
+            await self.faults.wait_out(rule)
+        finally:
+            self._holds.pop(operation_id, None)
+        self.audit.note({"lro": "released", "operation": operation_id})
 
     async def get_operation(self, request, params):
         operation = self.store.operations.get(params["operation"])

@@ -19,6 +19,8 @@ class Provider(InfrastructureHandlers, InstanceHandlers, FailoverGroupHandlers, 
         store.abandon_in_flight()
         self.links = {}
         self._tasks = set()
+        self.faults = self.audit = None  # set by the application: faults.ArmFaults, audit.AzureAudit
+        self._holds = {}  # operation id -> the fault rule holding it InProgress
 
     def spawn(self, coroutine):
         task = asyncio.get_running_loop().create_task(coroutine)

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from . import apiversions, rbac
 from .errors import ArmError
-from .tokens import InvalidToken
+from .tokens import ExpiredToken, InvalidToken
 
 SUB = ("subscriptions", "{subscription}")
 RG = SUB + ("resourcegroups", "{resource_group}")
@@ -82,12 +82,18 @@ def authenticate(request):
             if principal is not None:
                 return principal
             problem = "The access token names no principal of this tenant."
+        except ExpiredToken as exc:
+            raise _unauthorized(request, "ExpiredAuthenticationToken", str(exc), "The access token has expired.")
         except InvalidToken as exc:
             problem = str(exc)
+    raise _unauthorized(request, "InvalidAuthenticationToken", problem, problem)
+
+
+def _unauthorized(request, code, message, description):
     config = request.app["config"]
     challenge = (f'Bearer authorization_uri="{config.base_url}/{config.tenant_id}", error="invalid_token", '
-                 f'error_description="{problem}"')
-    raise ArmError(401, "InvalidAuthenticationToken", problem, headers={"WWW-Authenticate": challenge})
+                 f'error_description="{description}"')
+    return ArmError(401, code, message, headers={"WWW-Authenticate": challenge})
 
 
 def _check_scope(request, params):
@@ -110,6 +116,8 @@ async def dispatch(request):
             raise ArmError(405, "HttpMethodNotAllowed",
                            f"The HTTP method '{request.method}' is not supported at '{request.path}'.")
         request["principal"] = authenticate(request)
+        request["resource_type"] = route.resource_type
+        _inject_fault(request, route)
         version = request.query.get("api-version")
         problem = apiversions.problem(route.resource_type, version)
         if problem:
@@ -122,6 +130,15 @@ async def dispatch(request):
         return await getattr(request.app["provider"], handler_name)(request, params)
     except ArmError as exc:
         return exc.response()
+
+
+def _inject_fault(request, route):
+    """An error a fault rule answers in place of the request (after authentication, as ARM throttles per
+    caller)."""
+    rule = request.app["provider"].faults.answer(request.method, route.resource_type)
+    if rule is not None:
+        request["fault"] = rule.spec
+        raise rule.error()
 
 
 def authorize(request, action, scope):

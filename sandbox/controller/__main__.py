@@ -7,6 +7,7 @@ import signal
 
 from ..layout import SiteFiles
 from .app import Controller
+from .restarts import Restarts
 
 
 async def serve(files):
@@ -16,6 +17,8 @@ async def serve(files):
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await controller.run()
+    # `python -m sandbox controller`: stop (SIGUSR1) and start (SIGUSR2) the controller, the engines running on
+    Restarts(controller, files).install(loop, signal.SIGUSR1, signal.SIGUSR2)
     files.ready_file("controller").write_text(str(os.getpid()))
     await stop.wait()
     await controller.stop()

@@ -46,6 +46,17 @@ class DagReconciler:
         self.operations = {}  # DAG name -> Operation
         self.reported = {}  # DAG name -> the generation its last status write reported
         self.reconnects = Reconnects(behaviour.dag_transient_failed_seconds, self._requeue)
+        self._tasks = set()  # role changes this controller drives: they end with it
+
+    def _spawn(self, coroutine):
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def stop(self):
+        """The controller dies: the role changes it drives stop where they are (the engines run on)."""
+        for task in list(self._tasks):
+            task.cancel()
 
     def _requeue(self, name):
         self.queue.add(name)  # the queue is set by the controller after construction
@@ -109,7 +120,10 @@ class DagReconciler:
             runtime.db.demote()
         self._configure_link(name, runtime, spec)
         self.operations[name] = self._start_role_change(obj, runtime, spec, change)
-        jsonfile.save(self._memory_path(obj), {"generation": generation, "role": spec.role, "created": True})
+        # what this generation asked for survives a restart (as in the controller's own database): a planned
+        # failover the controller was driving when it died is resumed, not taken for done
+        jsonfile.save(self._memory_path(obj), {"generation": generation, "role": spec.role, "created": True,
+                                               "change": change})
         if change == "promote" and spec.sync_mode == "sync" and self.behaviour.sync_reset_after_forced_promotion:
             await self._reset_to_async(obj, runtime, spec)
 
@@ -202,7 +216,7 @@ class DagReconciler:
             return self._run(obj, Operation("failover"), runtime.link.demote_now(), "ForcedDemotion")
         if change == "promote":
             runtime.link.force_promote()
-            asyncio.get_running_loop().create_task(self.gateway.event(
+            self._spawn(self.gateway.event(
                 obj, "ForcedFailover", f"{spec.source_mi} promoted to PRIMARY at LSN {runtime.db.tip} "
                                        f"(epoch {runtime.db.epoch}); transactions its partner had not sent are lost"))
             return Operation("promote")
@@ -224,7 +238,7 @@ class DagReconciler:
             finally:
                 operation.running = False
                 self.queue.add(name)
-        asyncio.get_running_loop().create_task(run())
+        self._spawn(run())
         return operation
 
     async def _promote_requested(self, name, message):
@@ -283,7 +297,39 @@ class DagReconciler:
             operation.resumable = True
             return operation
         self._configure_link(name, runtime, spec)
+        interrupted = self._interrupted_failover(obj, runtime)
+        if interrupted is not None:
+            return interrupted
+        pending = runtime.link.take_pending_promotion()
+        if pending is not None:  # the partner handed over while this controller was down: take over now
+            self._spawn(self._carry_out_promotion(name, runtime, pending))
         return Operation("resumed")
+
+    def _interrupted_failover(self, obj, runtime):
+        """After a restart, the planned failover of this generation if the controller died while it ran (its
+        status still says so): carried out again where it stopped. One whose failure was reported before the
+        restart stays reported. None when there is none."""
+        status = obj.get("status") or {}
+        if self._memory(obj).get("change") != "failover" or status.get("state") not in ("Updating", "Failed"):
+            return None
+        name = obj["metadata"]["name"]
+        if status.get("state") == "Failed" and status.get("role") != "Unknown":  # (not the transient Failed)
+            operation = Operation("resumed")
+            operation.error = status.get("message") or status.get("results") or "planned failover not carried out"
+            return operation
+        if runtime.link.handover_lost():
+            LOG.info("%s: the controller restarted between the demotion and the handover; handing over now", name)
+            return self._run(obj, Operation("failover"), runtime.link.finish_handover(), "PlannedFailover")
+        if runtime.db.role != PRIMARY:
+            return None  # it happened: only its report was missing
+        LOG.info("%s: the controller restarted during its planned failover; carrying it out again", name)
+        self._spawn(self.gateway.event(obj, "PlannedFailoverResumed", f"the controller restarted while the planned "
+                                       f"failover of {name} ran; it is carried out again"))
+        return self._run(obj, Operation("failover"), runtime.link.planned_failover(), "PlannedFailover")
+
+    async def _carry_out_promotion(self, name, runtime, request):
+        await self._promote_requested(name, request)
+        await runtime.link.confirm_promotion()
 
     def _outcome(self, operation, link):
         if operation.running:

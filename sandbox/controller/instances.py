@@ -31,16 +31,17 @@ SECRET_RECHECK_SECONDS = 2.0
 
 class InstanceReconciler:
     def __init__(self, gateway, kind, site, state_dir, cluster_ca, timings, partition,
-                 behaviour=PROFILES[DEFAULT]):
+                 behaviour=PROFILES[DEFAULT], runtimes=None, addresses=None):
         self.gateway, self.kind, self.site = gateway, kind, site
         self.state_dir, self.cluster_ca = state_dir, cluster_ca
         self.timings, self.partition, self.behaviour = timings, partition, behaviour
         self.informer = None  # set by the controller
-        self.runtimes = {}  # name -> InstanceRuntime
+        # name -> InstanceRuntime: the running engines (the instances' pods), which outlive a controller restart
+        self.runtimes = {} if runtimes is None else runtimes
         self.on_runtime_change = lambda name: None  # the DAG reconciler listens
         self.requeue = lambda name: None  # set by the controller: reconcile `name` again
         self._secret_rechecks = set()
-        self.addresses = AddressBook(state_dir / "addresses.json", site.address)
+        self.addresses = addresses or AddressBook(state_dir / "addresses.json", site.address)
         self._leases_pruned = False
 
     def runtime(self, name):
@@ -57,6 +58,8 @@ class InstanceReconciler:
         if runtime is not None and runtime.uid != obj["metadata"]["uid"]:
             await self._forget(name)  # deleted and created again under the same name: a new instance
             runtime = None
+        if runtime is not None:
+            runtime.on_sync_change = lambda: self.requeue(name)  # (found running after a controller restart)
         generation, status = obj["metadata"]["generation"], obj.get("status") or {}
         settled = status.get("observedGeneration") == generation and status.get("state") in ("Ready", "Error")
         if settled and name not in self._secret_rechecks:
@@ -259,10 +262,10 @@ class InstanceReconciler:
             await self.gateway.call(self.gateway.core.patch_namespaced_service_status, service_name,
                                     self.site.namespace, {"status": {"loadBalancer": {"ingress": [{"ip": address}]}}})
 
-    async def stop_all(self):
-        for runtime in list(self.runtimes.values()):
-            await runtime.stop()
-        self.runtimes.clear()
+    def detach(self):
+        """The controller stops, the engines run on: none of them reports to this controller any more."""
+        for runtime in self.runtimes.values():
+            runtime.detach()
 
 
 def _valid_days(obj):

@@ -112,7 +112,8 @@ class Informer:
         self._stop.set()
 
     def _deliver(self, change):
-        self._loop.call_soon_threadsafe(self._apply, change)
+        if not self._stop.is_set():  # a stopped informer's watch may still be reading: nothing reaches the loop
+            self._loop.call_soon_threadsafe(self._apply, change)
 
     def _apply(self, change):
         kind, payload = change

@@ -12,8 +12,17 @@ class WorkQueue:
         self._what = what
         self._dirty = set()
         self._running = {}
+        self._closed = False
+
+    def close(self):
+        """The controller stops: cancel what runs, and take no more work (late timers find it closed)."""
+        self._closed = True
+        for task in list(self._running.values()):
+            task.cancel()
 
     def add(self, name):
+        if self._closed:
+            return
         if name in self._running:
             self._dirty.add(name)
         else:

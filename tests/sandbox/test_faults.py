@@ -184,3 +184,34 @@ def test_a_rule_with_a_user_agent_faults_only_that_client(primary, faults, raw, 
     ours = raw.request("GET", f"{configmaps}/{configmap}", headers={"User-Agent": "arcdata.sqlmi/1.0.0"})
     theirs = raw.request("GET", f"{configmaps}/{configmap}", headers={"User-Agent": "kubectl/v1.32.0"})
     assert (ours.status_code, theirs.status_code) == (503, 200)
+
+
+def test_jitter_adds_a_random_share_on_top_of_the_latency(primary, faults, raw, configmaps, configmap):
+    faults.set_faults([rule(primary, latency_ms=100, latency_jitter_ms=400)])
+    mark = primary.audit_mark()
+
+    codes = [raw.request("GET", f"{configmaps}/{configmap}").status_code for dummy in range(8)]
+
+    assert codes == [200] * 8
+    durations = [e["duration_ms"] for e in entries_for(primary, mark, "get", name=configmap)]
+    assert len(durations) == 8 and min(durations) >= 100
+    assert len({round(d, -1) for d in durations}) > 1  # drawn per request, not one fixed delay
+
+
+@pytest.mark.parametrize("code", [429, 503])
+def test_a_long_retry_after_is_sent_as_given(primary, faults, raw, configmaps, configmap, code):
+    faults.set_faults([rule(primary, code=code, retry_after=5, count=1)])
+
+    first = raw.request("GET", f"{configmaps}/{configmap}")
+    second = raw.request("GET", f"{configmaps}/{configmap}")
+
+    assert (first.status_code, first.headers["Retry-After"]) == (code, "5")
+    assert second.status_code == 200
+
+
+def test_cli_preset_slow_api_faults_only_the_collection(sandbox, primary, faults):
+    added = run_cli(sandbox.runtime_dir, "fault", "--site", "primary", "--preset", "slow-api")
+
+    [described] = json.loads(added.stdout)
+    assert described == {"verb": "*", "resource": "*", "user_agent": "arcdata.sqlmi/", "latency_ms": 1000,
+                         "latency_jitter_ms": 1000}

@@ -185,8 +185,15 @@ class InstanceRuntime:
             self.link = MirroringLink(self.db, self.cert_path, self.key_path, self.timings, self.partition,
                                       on_change, on_promote_request)
             self.db.commit_gate = self.link.commit_gate
+        self.link.rebind(on_change, on_promote_request)  # the controller that runs now (it may have restarted)
         self.dag_name = dag_name
         self.link.configure(spec)
+
+    def detach(self):
+        """The controller stopped: nothing reports to it any more (the engine and its link run on)."""
+        self.on_sync_change = lambda: None
+        if self.link is not None:
+            self.link.rebind(None, None)
 
     async def remove_link(self):
         if self.link is not None:

@@ -71,7 +71,16 @@ class MirroringLink:
         self._acked = asyncio.Event()
         self._promoted = asyncio.Event()
         self._handover_epoch = None  # the term this side handed over in, until the partner confirms it took over
+        # the partner's request to take over, received while no controller was there to carry it out (the SQL
+        # engine keeps it for the session it came on; a restarted controller finds it and acts)
+        self.pending_promotion = None
         self._tasks = []
+
+    def rebind(self, on_change, on_promote_request):
+        """Report to (and take promotion requests through) the controller that runs now; None for either while
+        no controller runs (a restart): changes are then not reported and a promotion request waits."""
+        self._on_change = on_change or (lambda: None)
+        self._on_promote_request = on_promote_request
 
     # -- configuration ----------------------------------------------------------------------------
     def configure(self, spec):
@@ -141,6 +150,7 @@ class MirroringLink:
             LOG.info("%s: link to %s down: %s", self.db.name, self.spec.partner if self.spec else "?", why)
         self.outbound = self.inbound = None
         self._stream_next = None
+        self.pending_promotion = None  # a request from an ended session is never acted on later
         self._acked.set()  # release synchronous commits: the partner is gone
         self._changed()
 
@@ -346,12 +356,26 @@ class MirroringLink:
             self.partner["tip"] = max(self.partner.get("tip") or 0, message.get("tip") or 0)
             await self._send({"type": "ack", "hardened": tip, "health": self.db.synchronization_health})
         elif kind == "promote" and self.db.role == SECONDARY:
+            if self._on_promote_request is None:
+                LOG.info("%s: the partner asks it to take over; no controller runs to do it: the request waits",
+                         self.db.name)
+                self.pending_promotion = message
+                return
             await self._on_promote_request(message)
-            await self._send({"type": "status", **self._my_word()})
-            await self._send({"type": "promoted", "epoch": self.db.epoch})
+            await self.confirm_promotion()
         elif kind == "promoted":
             self._handover_epoch = None
             self._promoted.set()
+
+    def take_pending_promotion(self):
+        """The partner's request to take over that waits for a controller, if any (it is taken once)."""
+        pending, self.pending_promotion = self.pending_promotion, None
+        return pending if pending and self.db.role == SECONDARY and self.session_up else None
+
+    async def confirm_promotion(self):
+        """Tell the partner this side took over (or, still SECONDARY, that it did not)."""
+        await self._send({"type": "status", **self._my_word()})
+        await self._send({"type": "promoted", "epoch": self.db.epoch})
 
     async def _stream_loop(self):
         """On the primary: bring the partner to the common point, then send every record it lacks."""
@@ -450,6 +474,18 @@ class MirroringLink:
         raise FailoverError(f"planned failover abandoned: partner {self.spec.partner!r} became unreachable "
                             f"before it could be told to take over ({why}); "
                             f"{db.name} stays PRIMARY and accepts writes again")
+
+    def handover_lost(self):
+        """Demoted for a planned failover, but the partner was never asked to take over (the controller died
+        between the two steps): neither side is PRIMARY."""
+        return (self.db.role == SECONDARY and self._handover_epoch is None and self.session_up
+                and self.partner.get("role") == SECONDARY)
+
+    async def finish_handover(self):
+        """Ask the partner to take over now, as the interrupted planned failover would have (see handover_lost)."""
+        self._promoted.clear()
+        await self._hand_over()
+        await self._await_promotion()
 
     async def demote_now(self):
         """force-secondary: demote at once; a connected partner is asked to take over at its own tip."""

@@ -53,6 +53,6 @@ def test_token_that_expires_mid_run_gets_401(azure, operator):
     assert operator.send("GET", path, "2022-12-01", token=token.token).status_code == 200
     expired = wait_for(lambda: (response := operator.send("GET", path, "2022-12-01", token=token.token))
                        .status_code == 401 and response, timeout=30, interval=0.5, what="the short token to expire")
-    assert expired.json()["error"]["code"] == "InvalidAuthenticationToken"
-    assert "expired" in expired.json()["error"]["message"]
+    assert expired.json()["error"]["code"] == "ExpiredAuthenticationToken"
+    assert "is earlier than current UTC time" in expired.json()["error"]["message"]
     assert "invalid_token" in expired.headers["WWW-Authenticate"]
