@@ -1,9 +1,6 @@
-"""Faults the sandbox's CLI has no command for, run at a step by the fault matrix (from its Strike thread or from
+"""The fault that is not the sandbox's to inflict, run at a step by the fault matrix (from its Strike thread or from
 the fault_trigger callback inside ansible-playbook):
 
-  python -m tests.integration.fault_actions restart-controller RUNTIME_DIR SITE
-      the site's Arc controller killed (SIGKILL) and started again, its API left running: the controller resumes
-      from the custom resources alone, as a rescheduled pod does
   python -m tests.integration.fault_actions kill-playbook PID_FILE
       SIGKILL to the whole process group of the ansible-playbook run whose pid PID_FILE holds (its forks and module
       processes with it), as when an AWX job is cancelled hard or the operator's laptop dies
@@ -53,23 +50,10 @@ def note_fired():
             handle.write(json.dumps({"task": task, "errors": [], "killed": True}) + "\n")
 
 
-def restart_controller(runtime_dir, site):
-    # the sandbox's own process control: imported here, so that the kill action needs none of the sandbox
-    from sandbox import supervisor  # pylint: disable=import-outside-toplevel
-    from sandbox.control import Sandbox  # pylint: disable=import-outside-toplevel
-    sandbox = Sandbox(Path(runtime_dir))
-    files = sandbox.files[site]
-    supervisor.stop(files, "controller", hard=True)
-    supervisor.start(files, "controller")
-    supervisor.wait_component_ready(files, sandbox.sites()[site], "controller")
-
-
 def main(argv):
     action, args = argv[0], argv[1:]
     if action == "kill-playbook":
         kill_playbook(*args)
-    elif action == "restart-controller":
-        restart_controller(*args)
     else:
         raise SystemExit("unknown action %r" % action)
 

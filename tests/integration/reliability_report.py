@@ -7,7 +7,7 @@ import os
 
 from sandbox.layout import REPO_ROOT
 
-from .fault_kinds import INAPPLICABLE, KINDS, PENDING, RUN
+from .fault_kinds import INAPPLICABLE, KINDS, RUN
 
 RESULTS_DIR = REPO_ROOT / "build" / "reliability"
 DOC = REPO_ROOT / "docs" / "reliability.md"
@@ -43,10 +43,6 @@ and how the re-run resolves it.
 ## Fault kinds
 
 {faults}
-
-Not yet in the matrix (the sandbox cannot inflict them yet):
-
-{pending}
 
 Combinations that make no cell:
 
@@ -134,11 +130,10 @@ def render(results, started):
     faults = "\n".join("- `%s` (%s; %s): %s" % (
         kind.name, "the whole run" if kind.scope == RUN else "at a step", " and ".join(kind.transports), kind.what)
         for kind in KINDS)
-    pending = "\n".join("- `%s`: %s" % item for item in PENDING)
     inapplicable = "\n".join("- %s, step %s, %s, %s: %s" % tuple(("any" if v == "*" else v) for v in rule)
                              for rule in INAPPLICABLE)
     lines = [PREAMBLE.format(command=FULL_RUN, minutes=(now.timestamp() - started) / 60,
-                             when=now.strftime("%Y-%m-%d %H:%M UTC"), faults=faults, pending=pending,
+                             when=now.strftime("%Y-%m-%d %H:%M UTC"), faults=faults,
                              inapplicable=inapplicable)]
     cells = [cell for data in results for cell in data["cells"]]
     passed = [cell for cell in cells if all(cell["checks"].values())]

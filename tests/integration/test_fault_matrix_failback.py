@@ -19,14 +19,9 @@ def matrix(tmp_path_factory, matrix_transport):
         yield matrix
 
 
-@pytest.fixture(scope="module")
-def pair(matrix):
-    return matrix.set_up("mxb")
-
-
 @pytest.mark.parametrize("matrix_transport, spec", CELLS, indirect=["matrix_transport"], scope="module")
-def test_failback_cell(matrix, pair, spec):
-    dr_pair, inventory = pair
+def test_failback_cell(matrix, spec):
+    dr_pair, inventory = matrix.live_pair("mxb")
     state = matrix.state(dr_pair)
     if state.primary() == HOME:
         matrix.run("arcdata.sqlmi.failover_planned", inventory, check_rc=True)

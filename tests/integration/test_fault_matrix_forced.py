@@ -46,11 +46,6 @@ def matrix(tmp_path_factory, matrix_transport):
         yield matrix
 
 
-@pytest.fixture(scope="module")
-def pair(matrix):
-    return matrix.set_up("mxf")
-
-
 def converge(matrix, confirm):
     def after_forced(pair, inventory):
         current = sorted(matrix.state(pair).roles().values())
@@ -63,8 +58,8 @@ def converge(matrix, confirm):
 
 
 @pytest.mark.parametrize("matrix_transport, spec", CELLS, indirect=["matrix_transport"], scope="module")
-def test_forced_failover_cell(matrix, pair, spec):
-    dr_pair, inventory = pair
+def test_forced_failover_cell(matrix, spec):
+    dr_pair, inventory = matrix.live_pair("mxf")
     before = matrix.state(dr_pair).primary()
     after = partner(before)
     step = step_named(STEPS, spec.step)

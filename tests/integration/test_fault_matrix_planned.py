@@ -16,14 +16,9 @@ def matrix(tmp_path_factory, matrix_transport):
         yield matrix
 
 
-@pytest.fixture(scope="module")
-def pair(matrix):
-    return matrix.set_up("mxp")
-
-
 @pytest.mark.parametrize("matrix_transport, spec", CELLS, indirect=["matrix_transport"], scope="module")
-def test_planned_failover_cell(matrix, pair, spec):
-    dr_pair, inventory = pair
+def test_planned_failover_cell(matrix, spec):
+    dr_pair, inventory = matrix.live_pair("mxp")
     state = matrix.state(dr_pair)
     before = state.primary()
     after = partner(before)

@@ -42,11 +42,6 @@ def matrix(tmp_path_factory, matrix_transport):
         yield matrix
 
 
-@pytest.fixture(scope="module")
-def pair(matrix):
-    return matrix.set_up("mxr")
-
-
 def split(matrix, pair):
     """Two primaries and a record naming the one that took over; returns (old primary, new primary)."""
     sandbox, state = matrix.sandbox, matrix.state(pair)
@@ -75,8 +70,8 @@ def split(matrix, pair):
 
 
 @pytest.mark.parametrize("matrix_transport, spec", CELLS, indirect=["matrix_transport"], scope="module")
-def test_rejoin_cell(matrix, pair, spec):
-    dr_pair, inventory = pair
+def test_rejoin_cell(matrix, spec):
+    dr_pair, inventory = matrix.live_pair("mxr")
     old, new = split(matrix, dr_pair)
     step = step_named(STEPS, spec.step)
     cell = matrix.cell(dr_pair, inventory, spec, step, site={"demoted": old, "kept": new}.get(spec.site),
