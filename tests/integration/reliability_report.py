@@ -30,12 +30,12 @@ playbook again (a forced failover that completed is not repeated; one that left 
 A cell passes when the faulted run either completed or failed with a message naming the site, an object of the
 pair and the cause (a killed run says nothing: only its re-run is judged), and after convergence: exactly one
 primary; both DAG sides connected and Succeeded; both instances Ready; no duplicate objects of the pair
-(instances, DAG resources, admin Secrets); the DR lock free; the last handover record succeeded and naming the
-primary; for planned failovers and failbacks, every write a workload was acknowledged during the run present on
-the primary; for failbacks, the home roles back; for rejoins, the primary the handover record names is the one
-kept; for teardowns, nothing of the pair left on either site. After a kill (control-node-killed), the re-run must
-also finish the interrupted transition, not switch a second time, and write one handover record for it on each
-site.
+(instances, DAG resources, admin Secrets); the DR lock free; the last handover record naming the primary (a
+run that changed the roles, then failed waiting, records `failed`; a re-run with nothing left to do adds none);
+for planned failovers and failbacks, every write a workload was acknowledged during the run present on the
+primary; for failbacks, the home roles back; for rejoins, the primary the handover record names is the one kept;
+for teardowns, nothing of the pair left on either site. After a kill (control-node-killed), the re-run must also
+finish the interrupted transition, not switch a second time, and write one handover record for it on each site.
 
 The columns outcome, message, converged by and checks say, cell by cell, what an interrupted or failed run leaves
 and how the re-run resolves it.
@@ -144,8 +144,8 @@ def render(results, started):
                      sum(c["outcome"] == "failed" for c in cells), sum(c["outcome"] == "killed" for c in cells),
                      sum(bool(c["checks"].get("converged")) for c in cells), len(cells)))
     lines.append("| playbook | transport | step | fault | outcome | message (failed runs) | converged by | checks | "
-                 "writes acknowledged | s |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+                 "last handover record | writes acknowledged | s |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
     lines += [_row(cell) for cell in cells]
     lines.append(other_proofs())
     return "\n".join(lines) + "\n"
@@ -154,11 +154,11 @@ def render(results, started):
 def _row(cell):
     failing = [name for name, ok in cell["checks"].items() if not ok]
     fault = cell["fault"] + (" (%s)" % cell["site"] if cell.get("site") else "")
-    return "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f |" % (
+    return "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f |" % (
         cell["playbook"].split(".")[-1], cell["transport"], cell["step"], fault, cell["outcome"],
         _cell_text(cell["message"]) if cell["message"] else "", _cell_text(cell["converged_by"] or ""),
         "all %d pass" % len(cell["checks"]) if not failing else "FAILED: " + ", ".join(failing),
-        _writes(cell), cell["seconds"])
+        cell.get("record") or "", _writes(cell), cell["seconds"])
 
 
 def _writes(cell):
