@@ -31,7 +31,8 @@ help:
 	@echo "make test   ansible-test sanity, ansible-lint, unit, sandbox and integration tests (what CI runs)"
 	@echo "make test-extended  the variants make test leaves out (other profiles, transports) and every molecule scenario"
 	@echo "make bench  measure wait latency, requests, task cost, failover overhead, fleet scale (bench/results/)"
-	@echo "make fault-matrix  every cell of the fault matrix (make test runs a slice); rewrites docs/reliability.md"
+	@echo "make fault-matrix  every cell of the fault matrix, both transports (make test runs a slice); rewrites"
+	@echo "                   docs/reliability.md"
 	@echo "make soak   100 planned failovers under writes, 20 forced failover + rejoin cycles (build/soak/soak.{json,md})"
 
 # The virtualenv is rebuilt only when a requirements file changes.
@@ -97,8 +98,10 @@ test-extended: build-tree vendor-collections venv-core216
 	PYTHONPATH=$(CURDIR) $(PYTEST) tests/soak/test_soak_quick.py
 	$(MAKE) molecule
 
-# Every cell of the fault matrix (tests/integration/test_fault_matrix_*.py), which then rewrites docs/reliability.md;
-# `make integration` runs a fixed slice of it (one cell per playbook, each fault once; see SLICE in fault_matrix.py).
+# Every cell of the fault matrix (tests/integration/test_fault_matrix_*.py: six playbooks x their steps x the fault
+# kinds of fault_kinds.py x both transports), which then rewrites docs/reliability.md, the only run that does;
+# `make integration` runs a fixed slice of it (every fault kind against every playbook at least once; see SLICE in
+# fault_matrix.py) and writes only under build/.
 fault-matrix: build-tree
 	ARC_FAULT_MATRIX=full ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build PYTHONPATH=$(CURDIR)/build \
 	  $(PYTEST) $(PARALLEL) tests/integration/test_fault_matrix_*.py

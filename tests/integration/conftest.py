@@ -320,6 +320,13 @@ def new_dr_pair(arc_sites):
 
 
 # -- docs/reliability.md from the fault matrix (tests/integration/test_fault_matrix_*.py) ---------------------------
+@pytest.fixture(scope="module")
+def matrix_transport(request):
+    """The transport of a fault matrix cell (indirect or direct), given by the cell's parameters: module scope, so
+    that a file's cells of one transport share one sandbox."""
+    return request.param
+
+
 def pytest_sessionstart(session):
     session.config.arc_started = time.time()
 
@@ -331,6 +338,20 @@ def pytest_collection_modifyitems(config, items):
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if not outside_the_slice(item)]
+    from .fault_matrix import full_matrix  # pylint: disable=import-outside-toplevel
+    from .reliability_report import note_collected  # pylint: disable=import-outside-toplevel
+    if full_matrix():  # xdist's controller collects nothing: every worker notes what it collected (the same)
+        note_collected(_matrix_cells(items))
+
+
+def _matrix_cells(items):
+    """The fault matrix cells collected: {"<playbook>-<transport>": [cell id, ...]}."""
+    cells = {}
+    for item in items:
+        spec = item.callspec.params.get("spec") if hasattr(item, "callspec") else None
+        if spec is not None and hasattr(spec, "playbook"):
+            cells.setdefault("%s-%s" % (spec.playbook, spec.transport), []).append(spec.id)
+    return cells
 
 
 def pytest_sessionfinish(session):

@@ -1,37 +1,29 @@
-"""Fault matrix (issue 6, item 1), dr_setup: each cell sets up a new pair under its fault, then converges it by
-re-running dr_setup. See fault_matrix.py."""
+"""Fault matrix, dr_setup: each cell sets up a new pair under its fault, then converges it by re-running dr_setup.
+See fault_matrix.py."""
 import pytest
 
-from .conftest import delete_dr_pair
-from .fault_matrix import assert_passed, cell_id, matrix_on_own_sandbox
+from .fault_matrix import Step, assert_passed, matrix_cells, matrix_on_own_sandbox, remove_pair, step_named
 
 PLAYBOOK = "arcdata.sqlmi.dr_setup"
-INSTANCES = r"Create or update this site's instance and wait until it is Ready for its generation"
-DAG = r"Create or update the DAG resource on the primary site first"
+STEPS = (
+    Step("instances", task=r"Create or update this site's instance and wait until it is Ready for its generation",
+         sites=("secondary",)),
+    Step("DAG", task=r"Create or update the DAG resource on the primary site first", sites=("primary",)),
+)
+CELLS = matrix_cells(PLAYBOOK, STEPS)
 
 
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory):
-    with matrix_on_own_sandbox(tmp_path_factory, PLAYBOOK, "setup") as matrix:
+def matrix(tmp_path_factory, matrix_transport):
+    with matrix_on_own_sandbox(tmp_path_factory, PLAYBOOK, "setup", matrix_transport) as matrix:
         yield matrix
 
 
-# (step, fault, task where the fault strikes, the site whose API dies)
-CELLS = [
-    ("every step", "flaky", None, None),
-    ("every step", "conflicts", None, None),
-    ("instances", "api-dies", INSTANCES, "secondary"),
-    ("instances", "link-cut", INSTANCES, None),
-    ("DAG", "api-dies", DAG, "primary"),
-    ("DAG", "link-cut", DAG, None),
-]
-
-
-@pytest.mark.parametrize("step, fault, task, site", CELLS, ids=[cell_id(c) for c in CELLS])
-def test_setup_cell(matrix, step, fault, task, site):
+@pytest.mark.parametrize("matrix_transport, spec", CELLS, indirect=["matrix_transport"], scope="module")
+def test_setup_cell(matrix, spec):
     pair, inventory = matrix.new_pair("mxs")
     try:
-        cell = matrix.cell(pair, inventory, step, fault, task=task, site=site)
+        cell = matrix.cell(pair, inventory, spec, step_named(STEPS, spec.step), site=spec.site)
     finally:
-        delete_dr_pair(matrix.sandbox, pair)
+        remove_pair(matrix, pair, inventory)
     assert_passed(cell)
