@@ -14,6 +14,7 @@ DOC = REPO_ROOT / "docs" / "reliability.md"
 PLAYBOOKS = ("dr_setup", "failover_planned", "failback", "failover_forced", "dr_rejoin", "dr_teardown")
 FULL_RUN = "make fault-matrix"
 COLLECTED = RESULTS_DIR / "collected.json"
+SOAK_RESULTS = REPO_ROOT / "build" / "soak" / "soak.json"
 
 PREAMBLE = """# Reliability: the fault matrix
 
@@ -148,7 +149,16 @@ def render(results, started):
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
     lines += [_row(cell) for cell in cells]
     lines.append(other_proofs())
+    lines.append(soak())
     return "\n".join(lines) + "\n"
+
+
+def soak():
+    """The failover soak's section (make soak writes build/soak/soak.json), or a line saying how to produce it."""
+    from tests.soak.report import soak_section  # pylint: disable=import-outside-toplevel
+    if not SOAK_RESULTS.exists():
+        return "\n## Failover soak\n\nNot run before this matrix run: `make soak`, then `make fault-matrix`.\n"
+    return "\n" + soak_section(json.loads(SOAK_RESULTS.read_text()))
 
 
 def _row(cell):
