@@ -172,6 +172,11 @@ def step_named(steps, name):
 
 
 # -- striking inside a task ------------------------------------------------------------------------------------
+def primary_site(sandbox, pair, transport="indirect"):
+    """The one site whose DAG resource reports Primary (an assertion error otherwise)."""
+    return PairState(sandbox, pair, transport).primary()
+
+
 class Strike:
     """Strikes once the `nth` request `verbs` on `resource` by `agent` (the collection's unless said) is in the
     audit log of site `after`, while the sandbox holds back the next `hold` request ((site, verb, resource)) of

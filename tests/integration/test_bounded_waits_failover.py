@@ -123,7 +123,7 @@ def test_a_planned_failover_ends_at_once_when_either_site_dies(sites, pair):
     before = primaries(sites, dr_pair)[0]
     after = PARTNER[before]
     strike = Strike(before, ("patch",), "failovergroups", hold=(after, "*", "failovergroups/status"),
-                    hold_any_client=True)
+                    hold_agent="")
     run = run_with(sites, runner, PLANNED, inventory, strike, [kill(sites, after)], SHORT_LOCK)
     message = failover_failure(run, "planned")["msg"]
     assert f"{after} taking the primary role: FAILED" in message, message
@@ -144,7 +144,7 @@ def test_a_forced_failover_ends_at_once_when_the_dr_site_dies_during_its_promoti
     new = PARTNER[old]
     # the DR site dies once the old primary is fenced, before its controller reports it Primary
     strike = Strike(old, ("patch",), "failovergroups", hold=(new, "*", "failovergroups/status"),
-                    hold_any_client=True)
+                    hold_agent="")
     run = run_with(sites, runner, FORCED, inventory, strike, [kill(sites, new)], dict(confirm, **SHORT_LOCK))
     message = failover_failure(run, "forced")["msg"]
     assert message.startswith(f"forced failover of {dr_pair.group} failed: promoting {new}: "), message

@@ -66,7 +66,7 @@ def rejoin_pair(arc_sites, pairs, runner):
 @pytest.fixture(scope="module")
 def checker(arc_sites, tmp_path_factory):
     """fault_matrix.Matrix, for its invariants (one primary, connected and Succeeded, Ready, no duplicates)."""
-    return Matrix(arc_sites, tmp_path_factory.mktemp("interrupted-checks"), PLANNED)
+    return Matrix(arc_sites, tmp_path_factory.mktemp("interrupted-checks"), PLANNED, "indirect")
 
 
 class Interrupted:
@@ -145,7 +145,7 @@ PLANNED_KILLS = [
     ("switch requested", "another operator", lambda old, new: Kill(old, ("patch",), "failovergroups")),
     ("awaiting the new primary", "same holder",
      lambda old, new: Kill(old, ("patch",), "failovergroups", hold=(new, "*", "failovergroups/status"),
-                           hold_any_client=True, delay=1.0)),
+                           hold_agent="", delay=1.0)),
     ("record on the first site", "another operator",
      lambda old, new: Kill(old, ("patch",), "failovergroups", nth=2, hold=(new, "patch", "failovergroups"))),
     ("record on the second site", "same holder",
@@ -247,7 +247,7 @@ REJOIN_KILLS = [
     ("demotion requested", "another operator", lambda old, new: Kill(old, ("patch",), "failovergroups")),
     ("awaiting the link", "same holder",
      lambda old, new: Kill(old, ("patch",), "failovergroups", hold=(new, "*", "failovergroups/status"),
-                           hold_any_client=True, delay=1.0)),
+                           hold_agent="", delay=1.0)),
     ("record on the first site", "same holder",
      lambda old, new: Kill(old, ("patch",), "failovergroups", nth=2, hold=(new, "patch", "failovergroups"))),
     ("lock release", "same holder",
