@@ -86,8 +86,8 @@ class TokenService:
             claims = jwt.decode(token, self._key, algorithms=["HS256"], options={"verify_aud": False},
                                 issuer=self.issuer)
         except jwt.ExpiredSignatureError:
-            expired = jwt.decode(token, self._key, algorithms=["HS256"], options={"verify_aud": False,
-                                                                                 "verify_exp": False})
+            expired = jwt.decode(token, self._key, algorithms=["HS256"],
+                                 options={"verify_aud": False, "verify_exp": False})
             raise ExpiredToken(expired["exp"], time.time()) from None
         except jwt.InvalidTokenError:
             raise InvalidToken("The access token is invalid.") from None

@@ -92,6 +92,7 @@ def test_expire_rule_answers_410_to_the_next_resumed_watch_only(primary, ops):
 
     fresh = watch(primary, "configmaps", OURS)  # from the current state: nothing to expire, not counted
     resumed = watch(primary, "configmaps", OURS, version)
+    again = None
     try:
         event = json.loads(next(resumed.iter_lines()))
         assert event["type"] == "ERROR"
@@ -101,7 +102,8 @@ def test_expire_rule_answers_410_to_the_next_resumed_watch_only(primary, ops):
         assert {w["user_agent"] for w in ops.open_watches()} == {OURS}
     finally:
         for response in (fresh, resumed, again):
-            response.close()
+            if response is not None:
+                response.close()
     ops.clear_faults()
     faulted = [e for e in primary.audit_since(mark) if e["verb"] == "watch" and e.get("fault")]
     assert [e["fault"]["watch"] for e in faulted] == ["expire"]

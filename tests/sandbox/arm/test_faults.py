@@ -66,7 +66,8 @@ def test_a_rate_of_5xx_spares_some_requests(azure, operator, arm_ops):
     arm_ops.set_faults([{"resource_type": "resourceGroups", "code": 502, "rate": 0.5}])
     token = azure.credential().get_token(azure.scope).token
 
-    codes = [operator.send("GET", group_path(azure), "2022-12-01", token=token).status_code for _ in range(40)]
+    codes = [operator.send("GET", group_path(azure), "2022-12-01", token=token).status_code
+             for unused in range(40)]
 
     assert set(codes) == {200, 502}  # P(all 40 alike) = 2 * 0.5**40
 
