@@ -18,6 +18,7 @@ from tests.sandbox.conftest import run_cli
 from .conftest import ARC_GROUP, HOSTS, PARTNER
 from .dr_playbooks import PlaybookPairs, dag_object, instance_object, roles, wait_for_dag
 from .fault_matrix import AcknowledgedWrites, Matrix, primary_site
+from .pair_state import PairState
 from .interrupted_runs import (TAKEOVER, Kill, KillableAnsible, annotated_record, annotation, held_locks,
                                intents, lease, recorded_transitions, warnings_of)
 
@@ -160,7 +161,7 @@ def test_a_planned_failover_killed_at_a_step_is_finished_by_the_next_run(arc_sit
                                                                          step, rerun_as, where):
     pair, inventory = planned_pair
     old = primary_site(arc_sites, pair)
-    writes = AcknowledgedWrites(arc_sites, pair)
+    writes = AcknowledgedWrites(PairState(arc_sites, pair, "indirect"))
     try:
         cell = Interrupted(runner, pair, inventory, PLANNED, rerun_as).run(where(old, PARTNER[old]))
     finally:
@@ -175,7 +176,8 @@ def test_a_planned_failover_killed_in_the_licence_task_converges(arc_sites, runn
     pair, inventory = planned_pair
     old = primary_site(arc_sites, pair)
     cell = Interrupted(runner, pair, inventory, PLANNED, "another operator").run(
-        Kill(PARTNER[old], ("patch",), "sqlmanagedinstances"))
+        # the lock's release (after the licence task) is held back until the kill has landed
+        Kill(PARTNER[old], ("patch",), "sqlmanagedinstances", hold=(old, "update", "leases")))
     result = check(cell, checker, "planned")  # the lock was kept through the licence task: no second switch
     assert roles(arc_sites, pair) == {old: "Secondary", PARTNER[old]: "Primary"}, "switched once, not back"
     assert result["resumed"]["roles_done"] and result["resumed"]["record_on"] == [], result["resumed"]
