@@ -85,14 +85,18 @@ class FaultRule:
 
 
 class Faults:
+    """The rules in force, replaced as a whole by configure(); subclasses name their rule class."""
+    RULE = FaultRule
+    WHAT = "fault rules"
+
     def __init__(self, seed=None):
         self.rules = []
         self._rng = random.Random(seed)
 
     def configure(self, specs):
         if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
-            raise ValueError("fault rules are a list of objects")
-        self.rules = [FaultRule(s) for s in specs]
+            raise ValueError(f"{self.WHAT} are a list of objects")
+        self.rules = [self.RULE(s) for s in specs]
 
     def describe(self):
         return [r.spec for r in self.rules]

@@ -11,9 +11,9 @@ operationStatuses, resourceGroups, ...; "*" for any), at a rate and at most `cou
   resource provider does the work, as an operation stuck in the service does.
 """
 import asyncio
-import random
 import time
 
+from ..apiserver.faults import Faults
 from .errors import ArmError
 
 _RULE_FIELDS = {"method", "resource_type", "code", "rate", "count", "retry_after", "lro", "hold_seconds"}
@@ -82,18 +82,10 @@ class ArmFaultRule:
         return ArmError(code, *_SERVER_ERRORS[code], headers=headers)
 
 
-class ArmFaults:
-    def __init__(self, seed=None):
-        self.rules = []
-        self._rng = random.Random(seed)
-
-    def configure(self, specs):
-        if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
-            raise ValueError("ARM fault rules are a list of objects")
-        self.rules = [ArmFaultRule(s) for s in specs]
-
-    def describe(self):
-        return [r.spec for r in self.rules]
+class ArmFaults(Faults):
+    """Resource Manager's rules: the Kubernetes API's rule set (configure, describe), with ARM's own matching."""
+    RULE = ArmFaultRule
+    WHAT = "ARM fault rules"
 
     def answer(self, method, resource_type):
         """The error rule that fires for this request, or None."""
